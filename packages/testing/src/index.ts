@@ -1,0 +1,2 @@
+/** Test helpers for Sluice: given/when/then for deciders and projections, broker and database fixtures. */
+export {};
