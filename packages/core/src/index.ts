@@ -1,2 +1,17 @@
-/** Sluice core: pure message, decider and codec types shared by every other package. */
-export const SLUICE_CORE = 'sluice-core';
+/** Sluice core: messages, deciders, errors, codecs, ids, upcasters and position tokens. Pure TypeScript. */
+export * from './base64url.ts';
+export * from './canonical-json.ts';
+export * from './command-codec.ts';
+export * from './decider.ts';
+export * from './dedup-window.ts';
+export * from './errors.ts';
+export * from './event-codec.ts';
+export * from './hash.ts';
+export * from './headers.ts';
+export * from './ids.ts';
+export type * from './messages.ts';
+export * from './position-token.ts';
+export * from './registry.ts';
+export * from './schema.ts';
+export * from './state-codec.ts';
+export * from './upcasters.ts';

@@ -1,0 +1,50 @@
+import { ErrorCodes } from './errors.ts';
+
+/** What an aggregate remembers of one command it handled. */
+export interface DedupEntry {
+  readonly commandId: string;
+  readonly payloadHash: string;
+  /** `OK` or the rejection code. */
+  readonly code: string;
+  /** The aggregate version after the command. */
+  readonly version: number;
+  /** The encoded position token of the events it wrote, if any. */
+  readonly position?: string;
+}
+
+/** The last K command ids of an aggregate, oldest first. Immutable: `remember` returns a new window. */
+export type DedupWindow = readonly DedupEntry[];
+
+/** What to do with a command given its aggregate's window. */
+export type DedupVerdict =
+  | { readonly kind: 'new' }
+  | { readonly kind: 'duplicate'; readonly result: DedupEntry }
+  | {
+      readonly kind: 'conflict';
+      readonly code: typeof ErrorCodes.IDEMPOTENCY_CONFLICT;
+      readonly result: DedupEntry;
+    };
+
+export const DEFAULT_DEDUP_WINDOW = 32;
+
+/** Idempotency within the last K commands of an aggregate. */
+export const DedupWindow = {
+  empty: [] as DedupWindow,
+
+  /** A duplicate (same id and payload) gets the stored result; the same id with another payload is a conflict. */
+  check(window: DedupWindow, commandId: string, payloadHash: string): DedupVerdict {
+    const entry = window.find((candidate) => candidate.commandId === commandId);
+    if (entry === undefined) return { kind: 'new' };
+    if (entry.payloadHash !== payloadHash)
+      return { kind: 'conflict', code: ErrorCodes.IDEMPOTENCY_CONFLICT, result: entry };
+    return { kind: 'duplicate', result: entry };
+  },
+
+  /** A new window with the entry appended, keeping the newest `limit` entries. */
+  remember(window: DedupWindow, entry: DedupEntry, limit: number = DEFAULT_DEDUP_WINDOW): DedupWindow {
+    if (!Number.isSafeInteger(limit) || limit < 1)
+      throw new RangeError(`dedup window size must be ≥ 1, got ${limit}`);
+    const kept = window.filter((candidate) => candidate.commandId !== entry.commandId);
+    return [...kept.slice(Math.max(0, kept.length - limit + 1)), entry];
+  },
+};
