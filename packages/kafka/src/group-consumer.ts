@@ -1,0 +1,275 @@
+import {
+  type Admin,
+  Consumer,
+  FetchIsolationLevels,
+  ListOffsetTimestamps,
+  type Message,
+} from '@platformatic/kafka';
+import { createAdmin, type KafkaConnection } from './client.ts';
+import { hasKafkaError } from './kafka-errors.ts';
+import type { ConsumedPosition, GroupGeneration } from './txn-session.ts';
+
+/** A record as the consumer hands it on: raw buffers, headers by name. */
+export type ConsumedRecord = Message<Buffer, Buffer, string, Buffer>;
+
+/** The partitions this member owns in one generation of the group. */
+export interface Assignment {
+  readonly generation: GroupGeneration;
+  readonly partitions: ReadonlyArray<{ readonly topic: string; readonly partition: number }>;
+}
+
+/** What {@link GroupConsumer.next} returns: records, or the news that the assignment changed. */
+export type ConsumerEvent =
+  | { readonly kind: 'records'; readonly records: ConsumedRecord[] }
+  | { readonly kind: 'assignment'; readonly assignment: Assignment };
+
+/** Options of a {@link GroupConsumer}. */
+export interface GroupConsumerOptions {
+  readonly connection: KafkaConnection;
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Default 10 s: a crashed member's partitions move on within that. */
+  readonly sessionTimeoutMs?: number;
+  readonly heartbeatIntervalMs?: number;
+  readonly rebalanceTimeoutMs?: number;
+  /** Longest a fetch waits for data on the broker (ms). Default 100. */
+  readonly maxWaitMs?: number;
+  /** Records buffered before the stream is paused. Default 10,000. */
+  readonly bufferRecords?: number;
+}
+
+const headerKeyFromBuffer = (data?: Buffer): string => data?.toString() ?? '';
+const passBuffer = (data?: Buffer): Buffer | undefined => data;
+
+/**
+ * A read_committed consumer-group member (classic protocol, eager round-robin assignor, no
+ * autocommit) whose records can be trusted to belong to the assignment the caller last saw.
+ *
+ * The client library stamps records with the generation current when they are pushed and has no
+ * revoke callback. So on every join this wrapper drops the stream and everything buffered *before*
+ * any record of the new generation is handed on, and reports the new assignment instead; the caller
+ * runs its barrier and reopens the stream at offsets of its choosing ({@link GroupConsumer.open}).
+ */
+export class GroupConsumer {
+  readonly groupId: string;
+  readonly #options: GroupConsumerOptions;
+  readonly #consumer: Consumer<Buffer, Buffer, string, Buffer>;
+  readonly #admin: Admin;
+  #stream: Awaited<ReturnType<Consumer<Buffer, Buffer, string, Buffer>['consume']>> | undefined;
+  #buffer: ConsumedRecord[] = [];
+  #pending: Assignment | undefined;
+  #wake: (() => void) | undefined;
+  #error: unknown;
+  #closed = false;
+
+  constructor(options: GroupConsumerOptions) {
+    this.#options = options;
+    this.groupId = options.groupId;
+    const sessionTimeout = options.sessionTimeoutMs ?? 10_000;
+    this.#consumer = new Consumer({
+      clientId: options.connection.clientId,
+      bootstrapBrokers: [...options.connection.brokers],
+      groupId: options.groupId,
+      groupProtocol: 'classic',
+      protocols: [{ name: 'roundrobin', version: 1 }],
+      sessionTimeout,
+      heartbeatInterval: options.heartbeatIntervalMs ?? Math.min(3_000, Math.floor(sessionTimeout / 3)),
+      rebalanceTimeout: options.rebalanceTimeoutMs ?? Math.max(sessionTimeout, 30_000),
+      autocommit: false,
+      isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+      maxWaitTime: options.maxWaitMs ?? 100,
+      deserializers: {
+        key: passBuffer,
+        value: passBuffer,
+        headerKey: headerKeyFromBuffer,
+        headerValue: passBuffer,
+      },
+    });
+    this.#admin = createAdmin(options.connection);
+    // Registered before any stream exists, so it runs before the stream's own listener.
+    this.#consumer.on('consumer:group:join', () => this.#onJoin());
+    // A permanent reference keeps the subscription when a stream closes (closing untracks its topics
+    // and the next stream would otherwise trigger yet another rebalance).
+    this.#consumer.topics.trackAll(...options.topics);
+  }
+
+  /** Joins the group; the first {@link next} call reports the assignment. */
+  async join(): Promise<void> {
+    await this.#consumer.joinGroup({});
+  }
+
+  /** The next records of the current assignment, or the news of a new assignment. */
+  async next(options: { maxRecords: number; lingerMs: number }): Promise<ConsumerEvent> {
+    for (;;) {
+      if (this.#error) throw this.#error;
+      if (this.#closed) throw new Error('The consumer is closed');
+      if (this.#pending) {
+        const assignment = this.#pending;
+        this.#pending = undefined;
+        return { kind: 'assignment', assignment };
+      }
+      if (this.#buffer.length > 0) {
+        // Linger: a fuller batch makes one transaction carry more commands.
+        const until = Date.now() + options.lingerMs;
+        while (
+          this.#buffer.length < options.maxRecords &&
+          !this.#pending &&
+          !this.#error &&
+          Date.now() < until
+        ) {
+          await this.#waitFor(until - Date.now());
+        }
+        if (this.#pending || this.#error) continue;
+        const records = this.#buffer.splice(0, options.maxRecords);
+        if (this.#stream?.isPaused() && this.#buffer.length < this.#bufferLimit() / 2) this.#stream.resume();
+        return { kind: 'records', records };
+      }
+      await this.#waitFor(1_000);
+    }
+  }
+
+  /** Starts fetching the assigned partitions at exactly these offsets (never `latest`). */
+  async open(positions: readonly ConsumedPosition[]): Promise<void> {
+    await this.#dropStream();
+    if (positions.length === 0) return;
+    const stream = await this.#consumer.consume({
+      topics: [...this.#options.topics],
+      mode: 'manual',
+      offsets: positions.map(({ topic, partition, nextOffset }) => ({
+        topic,
+        partition,
+        offset: nextOffset,
+      })),
+      autocommit: false,
+    });
+    if (this.#pending) {
+      // The group moved on while the stream was being created.
+      await stream.close();
+      return;
+    }
+    this.#stream = stream;
+    stream.on('data', (record: ConsumedRecord) => {
+      if (this.#stream !== stream) return;
+      this.#buffer.push(record);
+      if (this.#buffer.length >= this.#bufferLimit()) stream.pause();
+      this.#notify();
+    });
+    stream.on('error', (error: unknown) => {
+      if (this.#stream !== stream) return;
+      this.#error = error;
+      this.#notify();
+    });
+  }
+
+  /** Committed offsets of the group, waiting out pending transactional commits (require_stable). */
+  async committedOffsets(partitions: Assignment['partitions']): Promise<Map<string, bigint | undefined>> {
+    const byTopic = new Map<string, number[]>();
+    for (const { topic, partition } of partitions)
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
+    const result = new Map<string, bigint | undefined>();
+    if (byTopic.size === 0) return result;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const [group] = await this.#admin.listConsumerGroupOffsets({
+          groups: [
+            {
+              groupId: this.groupId,
+              topics: [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })),
+            },
+          ],
+          requireStable: true,
+        });
+        for (const topic of group?.topics ?? []) {
+          for (const entry of topic.partitions) {
+            result.set(
+              `${topic.name}/${entry.partitionIndex}`,
+              entry.committedOffset >= 0n ? entry.committedOffset : undefined,
+            );
+          }
+        }
+        return result;
+      } catch (error) {
+        if (!hasKafkaError(error, 'UNSTABLE_OFFSET_COMMIT') || attempt > 600) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  }
+
+  /** Earliest or latest (last stable, read_committed) offsets of a topic's partitions. */
+  async listOffsets(topic: string, which: 'earliest' | 'latest'): Promise<bigint[]> {
+    const offsets = await this.#consumer.listOffsets({
+      topics: [topic],
+      timestamp: which === 'earliest' ? ListOffsetTimestamps.EARLIEST : ListOffsetTimestamps.LATEST,
+      isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+    });
+    return offsets.get(topic) ?? [];
+  }
+
+  /** Leaves the group and closes the clients. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#dropStream();
+    this.#notify();
+    await this.#consumer.close(true);
+    await this.#admin.close();
+  }
+
+  #onJoin(): void {
+    const consumer = this.#consumer;
+    const topics = new Set(this.#options.topics);
+    this.#pending = {
+      generation: {
+        groupId: this.groupId,
+        generationId: consumer.generationId,
+        memberId: consumer.memberId ?? '',
+        coordinatorId: consumer.coordinatorId ?? -1,
+      },
+      partitions: (consumer.assignments ?? [])
+        .filter((entry) => topics.has(entry.topic))
+        .flatMap((entry) => entry.partitions.map((partition) => ({ topic: entry.topic, partition })))
+        .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition),
+    };
+    // Nothing of the old assignment may be handed on after this point.
+    const stream = this.#stream;
+    this.#stream = undefined;
+    this.#buffer = [];
+    if (stream) {
+      stream.pause();
+      stream.close().catch(() => undefined);
+    }
+    this.#notify();
+  }
+
+  async #dropStream(): Promise<void> {
+    const stream = this.#stream;
+    this.#stream = undefined;
+    this.#buffer = [];
+    if (stream) await stream.close().catch(() => undefined);
+  }
+
+  #bufferLimit(): number {
+    return this.#options.bufferRecords ?? 10_000;
+  }
+
+  #waitFor(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const previous = this.#wake;
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = () => {
+        previous?.();
+        done();
+      };
+    });
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+}

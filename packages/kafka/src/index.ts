@@ -1,0 +1,10 @@
+/** Sluice on Kafka: topics, transactional sessions, and (later) the command processor and projector consumer. */
+export * from './client.ts';
+export * from './errors.ts';
+export type { FaultPoint } from './fault.ts';
+export { faultPoint } from './fault.ts';
+export * from './group-consumer.ts';
+export * from './kafka-errors.ts';
+export * from './read-topic.ts';
+export * from './topics.ts';
+export * from './txn-session.ts';
