@@ -46,7 +46,10 @@ export async function startLocalKafka(options: StartLocalKafkaOptions = {}): Pro
   const nodes = nodeLayouts(layout, dataDir).map((node, _, all) => new LocalNode(layout, node, all, jarsDir));
   const launched: LocalNode[] = [];
   try {
-    for (const node of nodes) if (await node.launch(onProgress)) launched.push(node);
+    // Formatting runs a JVM per node: do all nodes at once, then launch them.
+    const stopped = nodes.filter((node) => !node.isRunning());
+    await Promise.all(stopped.map((node) => node.prepare(onProgress)));
+    for (const node of stopped) if (await node.launch(onProgress)) launched.push(node);
     if (launched.length < nodes.length) {
       const reused = nodes.filter((node) => !launched.includes(node)).map((node) => node.id);
       onProgress(`Reusing running node(s) ${reused.join(', ')}`);

@@ -76,6 +76,13 @@ export class LocalNode implements LocalKafkaNode {
   /** Launches the node unless it already runs; resolves to true when it launched a process. */
   async launch(onProgress: (message: string) => void): Promise<boolean> {
     if (this.isRunning()) return false;
+    await this.prepare(onProgress);
+    await this.#spawn(onProgress);
+    return true;
+  }
+
+  /** Checks the ports are free, writes the configuration and formats the storage on first use. */
+  async prepare(onProgress: (message: string) => void): Promise<void> {
     for (const port of [this.#node.port, this.#node.controllerPort]) {
       if (!(await isPortFree(port))) throw new PortInUseError(port, this.id);
     }
@@ -91,6 +98,9 @@ export class LocalNode implements LocalKafkaNode {
         { jvmOptions: [`-Dlog4j2.configurationFile=${this.#files.log4j}`] },
       );
     }
+  }
+
+  async #spawn(onProgress: (message: string) => void): Promise<void> {
     if (existsSync(this.#files.log)) renameSync(this.#files.log, `${this.#files.log}.1`);
     const log = openSync(this.#files.log, 'a');
     try {
@@ -119,7 +129,6 @@ export class LocalNode implements LocalKafkaNode {
     child.unref();
     await writeFile(this.#files.pid, `${child.pid}\n`);
     onProgress(`Started node ${this.id} (pid ${child.pid}) on port ${this.port}`);
-    return true;
   }
 
   /** True once this node answers a metadata request listing itself and `brokerCount` brokers. */
