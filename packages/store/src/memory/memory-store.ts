@@ -1,0 +1,344 @@
+import {
+  OffsetConflictError,
+  type OffsetMismatch,
+  TransactionMisuseError,
+  VersionLaggingError,
+} from '../errors.ts';
+import { foldByKey, type Row, type RowChange, rowKeyOf } from '../model/row-changes.ts';
+import {
+  assertIdentifier,
+  type VersionedTable,
+  validateTableDefinition,
+  versionedTableName,
+} from '../model/table-definition.ts';
+import type { TopicPartitionKey } from '../model/topic-partition.ts';
+import type {
+  ChangeEntry,
+  DropVersion,
+  ParkedEvent,
+  ProjectionError,
+  ProjectionState,
+  ProjectionStatus,
+  ProjectionTableSpec,
+  ReadStore,
+  StoredParkedEvent,
+  StoreTx,
+  Unsubscribe,
+} from '../read-store.ts';
+import { byPosition } from '../sql/parked.ts';
+import { lagOf } from '../sql/versions.ts';
+import { WakeHub } from '../wake/wake-hub.ts';
+import { MemoryState, versionKey } from './memory-state.ts';
+import { MemoryTx } from './memory-tx.ts';
+
+/** A read store in process memory, rebuilt from the log at start; transactions run one at a time. */
+export class MemoryReadStore implements ReadStore<MemoryTx> {
+  readonly kind = 'memory' as const;
+  readonly #state = new MemoryState();
+  readonly #hub = new WakeHub();
+  #queue: Promise<unknown> = Promise.resolve();
+
+  /** Runs `fn` after every earlier transaction has finished. */
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  transaction<T>(fn: (tx: MemoryTx) => Promise<T>): Promise<T> {
+    return this.#exclusive(async () => {
+      const tx = new MemoryTx();
+      let result: T;
+      try {
+        result = await fn(tx);
+      } catch (error) {
+        tx.end();
+        throw error;
+      }
+      const hooks = tx.end();
+      this.#apply(tx);
+      for (const hook of hooks) hook();
+      return result;
+    });
+  }
+
+  #apply(tx: MemoryTx): void {
+    for (const [name, staged] of tx.rows) {
+      const rows = this.#state.tables.get(name)?.rows;
+      if (!rows) continue;
+      for (const [key, row] of staged) row === null ? rows.delete(key) : rows.set(key, row);
+    }
+    for (const [key, staged] of tx.offsets) {
+      const offsets = this.#state.offsets.get(key) ?? new Map<TopicPartitionKey, bigint>();
+      for (const [tp, next] of staged) offsets.set(tp, next);
+      this.#state.offsets.set(key, offsets);
+    }
+    for (const event of tx.parked) this.#state.park(event);
+    for (const effect of tx.effects) effect();
+  }
+
+  #tx(tx: StoreTx): MemoryTx {
+    if (!(tx instanceof MemoryTx))
+      throw new TransactionMisuseError(`expected a memory transaction, got ${tx.kind}`);
+    tx.assertOpen();
+    return tx;
+  }
+
+  async readOffsets(
+    projection: string,
+    version: number,
+    tx?: MemoryTx,
+  ): Promise<Map<TopicPartitionKey, bigint>> {
+    const key = versionKey(projection, version);
+    const offsets = new Map(this.#state.offsets.get(key));
+    if (tx) for (const [tp, next] of this.#tx(tx).offsets.get(key) ?? []) offsets.set(tp, next);
+    return offsets;
+  }
+
+  async commitOffsets(
+    tx: MemoryTx,
+    projection: string,
+    version: number,
+    expected: ReadonlyMap<TopicPartitionKey, bigint | undefined>,
+    next: ReadonlyMap<TopicPartitionKey, bigint>,
+  ): Promise<void> {
+    const stored = await this.readOffsets(projection, version, tx);
+    const mismatches: OffsetMismatch[] = [];
+    for (const tp of new Set([...expected.keys(), ...next.keys()])) {
+      if (expected.get(tp) !== stored.get(tp)) {
+        mismatches.push({ topicPartition: tp, expected: expected.get(tp), actual: stored.get(tp) });
+      }
+    }
+    if (mismatches.length > 0) throw new OffsetConflictError(projection, version, mismatches);
+    const key = versionKey(projection, version);
+    const staged = tx.offsets.get(key) ?? new Map<TopicPartitionKey, bigint>();
+    for (const [tp, offset] of next) staged.set(tp, offset);
+    tx.offsets.set(key, staged);
+  }
+
+  async acquireLease(projection: string, version: number, holder: string, ttlMs: number): Promise<boolean> {
+    const key = versionKey(projection, version);
+    const lease = this.#state.leases.get(key);
+    const now = Date.now();
+    if (lease && lease.holder !== holder && lease.expiresAt > now) return false;
+    this.#state.leases.set(key, { holder, expiresAt: now + ttlMs });
+    return true;
+  }
+
+  async renewLease(projection: string, version: number, holder: string, ttlMs: number): Promise<boolean> {
+    const lease = this.#state.leases.get(versionKey(projection, version));
+    if (lease?.holder !== holder) return false;
+    lease.expiresAt = Date.now() + ttlMs;
+    return true;
+  }
+
+  async releaseLease(projection: string, version: number, holder: string): Promise<void> {
+    const key = versionKey(projection, version);
+    if (this.#state.leases.get(key)?.holder === holder) this.#state.leases.delete(key);
+  }
+
+  async setStatus(projection: string, version: number, state: ProjectionState, lastError?: ProjectionError) {
+    const record = this.#state.version(projection, version);
+    record.state = state;
+    record.lastError = lastError;
+    record.updatedAt = new Date();
+  }
+
+  async readStatus(projection: string): Promise<ProjectionStatus | undefined> {
+    const record = this.#state.projections.get(projection);
+    if (!record) return undefined;
+    const versions = [...record.versions]
+      .filter(([, v]) => v.droppedAt === undefined)
+      .sort(([a], [b]) => a - b)
+      .map(([version, v]) => ({
+        version,
+        state: v.state,
+        lastError: v.lastError,
+        activatedAt: v.activatedAt,
+        retiredAt: v.retiredAt,
+        updatedAt: v.updatedAt,
+      }));
+    return { projection, activeVersion: record.active, versions };
+  }
+
+  async listStatuses(): Promise<ProjectionStatus[]> {
+    const names = [...this.#state.projections.keys()].sort();
+    const statuses = await Promise.all(names.map((name) => this.readStatus(name)));
+    return statuses.filter((s) => s !== undefined);
+  }
+
+  activateVersion(projection: string, version: number): Promise<void> {
+    return this.#exclusive(async () => {
+      const record = this.#state.projection(projection);
+      const active = record.active;
+      if (active === version) return;
+      if (active !== undefined) {
+        const lagging = lagOf(
+          this.#state.offsets.get(versionKey(projection, active)) ?? new Map(),
+          this.#state.offsets.get(versionKey(projection, version)) ?? new Map(),
+        );
+        if (lagging.length > 0) throw new VersionLaggingError(projection, active, version, lagging);
+        this.#state.version(projection, active).retiredAt = new Date();
+      }
+      record.active = version;
+      Object.assign(this.#state.version(projection, version), {
+        state: 'running',
+        activatedAt: new Date(),
+        retiredAt: undefined,
+        droppedAt: undefined,
+        updatedAt: new Date(),
+      });
+      this.#state.appendChange({ projection, version, key: '', op: 'reset', row: null });
+      this.#hub.wake(projection);
+    });
+  }
+
+  async dropRetired(graceMs: number, drop: DropVersion<MemoryTx>) {
+    const cutoff = Date.now() - graceMs;
+    const due: Array<{ projection: string; version: number }> = [];
+    for (const [projection, record] of this.#state.projections) {
+      for (const [version, v] of record.versions) {
+        const retired = v.retiredAt !== undefined && v.retiredAt.getTime() <= cutoff;
+        if (retired && v.droppedAt === undefined && record.active !== version)
+          due.push({ projection, version });
+      }
+    }
+    return this.transaction(async (tx) => {
+      for (const { projection, version } of due) {
+        await drop(tx, projection, version);
+        tx.effects.push(() => this.#forgetVersion(projection, version));
+      }
+      return due;
+    });
+  }
+
+  #forgetVersion(projection: string, version: number): void {
+    const key = versionKey(projection, version);
+    this.#state.version(projection, version).droppedAt = new Date();
+    this.#state.offsets.delete(key);
+    this.#state.leases.delete(key);
+    const kept = this.#state.parked.filter((p) => p.projection !== projection || p.version !== version);
+    this.#state.parked.splice(0, this.#state.parked.length, ...kept);
+  }
+
+  async appendChanges(tx: MemoryTx, projection: string, version: number, changes: readonly RowChange[]) {
+    const active = this.#state.projections.get(projection)?.active;
+    const folded = foldByKey(changes);
+    if (folded.length === 0 || (active !== undefined && active !== version)) return 0;
+    this.#tx(tx).effects.push(() => {
+      for (const c of folded)
+        this.#state.appendChange({ projection, version, key: c.key, op: c.op, row: c.row });
+    });
+    tx.afterCommit(() => this.#hub.wake(projection));
+    return folded.length;
+  }
+
+  async readChanges(projection: string, afterPosition: bigint, limit: number): Promise<ChangeEntry[]> {
+    const active = this.#state.projections.get(projection)?.active;
+    const visible = (e: ChangeEntry) => active === undefined || e.version === active || e.op === 'reset';
+    return this.#state.changeLog
+      .filter((e) => e.projection === projection && e.position > afterPosition && visible(e))
+      .slice(0, Math.max(0, Math.floor(limit)));
+  }
+
+  async pruneChanges(olderThanMs: number): Promise<number> {
+    const cutoff = Date.now() - olderThanMs;
+    const log = this.#state.changeLog;
+    const kept = log.filter((e) => e.createdAt.getTime() >= cutoff);
+    const pruned = log.length - kept.length;
+    log.splice(0, log.length, ...kept);
+    return pruned;
+  }
+
+  async subscribeChanges(projection: string, onWake: () => void): Promise<Unsubscribe> {
+    return this.#hub.subscribe(projection, onWake);
+  }
+
+  async parkEvent(tx: MemoryTx, event: ParkedEvent): Promise<void> {
+    this.#tx(tx).parked.push(event);
+  }
+
+  async isKeyParked(projection: string, version: number, key: string, tx?: MemoryTx): Promise<boolean> {
+    const match = (p: ParkedEvent) => p.projection === projection && p.version === version && p.key === key;
+    return this.#state.parked.some(match) || (tx !== undefined && this.#tx(tx).parked.some(match));
+  }
+
+  async listParked(projection: string, version?: number): Promise<StoredParkedEvent[]> {
+    return this.#state.parked
+      .filter((p) => p.projection === projection && (version === undefined || p.version === version))
+      .sort(byPosition);
+  }
+
+  unpark(projection: string, version: number, key?: string): Promise<StoredParkedEvent[]> {
+    return this.#exclusive(async () => {
+      const match = (p: StoredParkedEvent) =>
+        p.projection === projection && p.version === version && (key === undefined || p.key === key);
+      const removed = this.#state.parked.filter(match);
+      const kept = this.#state.parked.filter((p) => !match(p));
+      this.#state.parked.splice(0, this.#state.parked.length, ...kept);
+      return removed.sort(byPosition);
+    });
+  }
+
+  async prepareTables(
+    version: number,
+    specs: readonly ProjectionTableSpec<MemoryTx>[],
+  ): Promise<VersionedTable[]> {
+    const tables = specs.map(({ definition }) => {
+      validateTableDefinition(definition);
+      const name = versionedTableName(definition.name, version);
+      return { definition, name, schema: '', qualified: name };
+    });
+    await this.transaction(async (tx) => {
+      for (const [i, spec] of specs.entries()) {
+        const table = tables[i]!;
+        if (!this.#state.tables.has(table.name)) {
+          this.#state.tables.set(table.name, { definition: table.definition, rows: new Map() });
+        }
+        await spec.migrate?.(tx, table);
+      }
+    });
+    return tables;
+  }
+
+  async writeRows(tx: MemoryTx, table: VersionedTable, changes: readonly RowChange[]) {
+    const staged = this.#tx(tx).stagedRows(table.name);
+    const existing = this.#state.tables.get(table.name)?.rows;
+    if (!existing) throw new TransactionMisuseError(`table ${table.name} was not prepared`);
+    let upserted = 0;
+    let deleted = 0;
+    for (const change of foldByKey(changes)) {
+      const key = rowKeyOf(table.definition.key, change.row);
+      if (change.op === 'upsert') {
+        staged.set(key, { ...change.row });
+        upserted += 1;
+      } else {
+        const present = staged.has(key) ? staged.get(key) !== null : existing.has(key);
+        staged.set(key, null);
+        if (present) deleted += 1;
+      }
+    }
+    return { upserted, deleted };
+  }
+
+  async loadRows(table: VersionedTable, keys: readonly Row[], tx?: MemoryTx): Promise<Map<string, Row>> {
+    const rows = this.#state.tables.get(table.name)?.rows ?? new Map<string, Row>();
+    const staged = tx ? this.#tx(tx).rows.get(table.name) : undefined;
+    const found = new Map<string, Row>();
+    for (const keyRow of keys) {
+      const key = rowKeyOf(table.definition.key, keyRow);
+      const row = staged?.has(key) ? staged.get(key) : rows.get(key);
+      if (row) found.set(key, row);
+    }
+    return found;
+  }
+
+  async dropTable(tx: MemoryTx, tableName: string): Promise<void> {
+    assertIdentifier('table name', tableName);
+    this.#tx(tx).effects.push(() => this.#state.tables.delete(tableName));
+  }
+
+  async close(): Promise<void> {
+    this.#hub.clear();
+  }
+}

@@ -1,0 +1,102 @@
+import pg from 'pg';
+import type { Unsubscribe } from '../read-store.ts';
+
+/**
+ * One dedicated connection that LISTENs on the change channel and wakes in-process subscribers by
+ * projection. If the connection drops it reconnects with backoff and then wakes everybody, since
+ * notifications sent while it was away are lost (subscribers re-read the change log anyway).
+ */
+export class ChangeListener {
+  readonly #connectionString: string;
+  readonly #channel: string;
+  readonly #onError: (error: Error) => void;
+  readonly #subscribers = new Map<string, Set<() => void>>();
+  #client: pg.Client | undefined;
+  #connecting: Promise<void> | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #retryMs = 100;
+  #closed = false;
+
+  constructor(connectionString: string, channel: string, onError: (error: Error) => void) {
+    this.#connectionString = connectionString;
+    this.#channel = channel;
+    this.#onError = onError;
+  }
+
+  /** Registers `onWake` for a projection; connects on first use. */
+  async subscribe(projection: string, onWake: () => void): Promise<Unsubscribe> {
+    const set = this.#subscribers.get(projection) ?? new Set();
+    this.#subscribers.set(projection, set);
+    set.add(onWake);
+    if (this.#client === undefined) await (this.#connecting ??= this.#connect());
+    return async () => {
+      set.delete(onWake);
+      if (set.size === 0) this.#subscribers.delete(projection);
+    };
+  }
+
+  /** The backend pid of the listening connection (for diagnostics and tests). */
+  get backendPid(): number | undefined {
+    return (this.#client as (pg.Client & { processID?: number }) | undefined)?.processID;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#retryTimer);
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+
+  async #connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.#connectionString });
+    client.on('notification', (message) => this.#wake(message.payload));
+    client.on('error', (error) => this.#lost(client, error));
+    client.on('end', () => this.#lost(client, new Error('change listener connection ended')));
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${this.#channel}"`);
+    } catch (error) {
+      this.#connecting = undefined;
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    if (this.#closed) {
+      await client.end();
+      return;
+    }
+    this.#client = client;
+    this.#connecting = undefined;
+    this.#retryMs = 100;
+  }
+
+  #wake(projection: string | undefined): void {
+    const targets =
+      projection === undefined ? [...this.#subscribers.values()] : [this.#subscribers.get(projection)];
+    for (const set of targets) for (const onWake of set ?? []) onWake();
+  }
+
+  #lost(client: pg.Client, error: Error): void {
+    if (this.#closed || this.#client !== client) return;
+    this.#client = undefined;
+    this.#onError(error);
+    client.end().catch(() => undefined);
+    this.#scheduleReconnect();
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#closed || this.#retryTimer !== undefined) return;
+    this.#retryTimer = setTimeout(async () => {
+      this.#retryTimer = undefined;
+      try {
+        await (this.#connecting ??= this.#connect());
+        this.#wake(undefined);
+      } catch (error) {
+        this.#onError(error as Error);
+        this.#retryMs = Math.min(this.#retryMs * 2, 5_000);
+        this.#scheduleReconnect();
+      }
+    }, this.#retryMs);
+    this.#retryTimer.unref();
+  }
+}
