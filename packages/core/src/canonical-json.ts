@@ -12,10 +12,15 @@ function sortKeys(input: unknown): unknown {
   if (value !== null && typeof value === 'object') {
     const source = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(source).sort()) out[key] = sortKeys(source[key]);
+    for (const key of Object.keys(source).sort()) defineOwn(out, key, sortKeys(source[key]));
     return out;
   }
   return value;
+}
+
+/** Sets an own property even for the key `__proto__` (plain assignment would change the prototype). */
+export function defineOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** A stable hash of a command's type and normalised data: the same command hashes the same across retries. */

@@ -49,22 +49,10 @@ function parseJson(value: Uint8Array | string): { ok: true; body: unknown } | Fa
 
 /**
  * Decodes a `commands` record: flat JSON (`{"type":"UpdateUser","userId":1,...}`) or an envelope
- * (a top-level `payload` object). Never throws: anything unusable is a typed failure.
+ * (a top-level `payload` object). Never throws (fuzzed over random bytes): anything unusable is a
+ * typed failure.
  */
 export function decodeCommand(
-  value: Uint8Array | string | null | undefined,
-  headers: HeaderInput | undefined,
-  options: DecodeCommandOptions,
-): CommandDecodeResult {
-  try {
-    return decode(value, headers, options);
-  } catch (error) {
-    // Unreachable by design; kept so a bug here can never stop a processor.
-    return failure(ErrorCodes.MALFORMED_COMMAND, `the command could not be decoded: ${String(error)}`);
-  }
-}
-
-function decode(
   value: Uint8Array | string | null | undefined,
   headers: HeaderInput | undefined,
   options: DecodeCommandOptions,

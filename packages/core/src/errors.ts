@@ -100,7 +100,7 @@ export class SluiceError extends Error {
 /** A decider's rejection of a command: a result with a stable code, never a fault. */
 export class DomainError extends SluiceError {
   constructor(code: string, message: string, options: SluiceErrorOptions = {}) {
-    super(code, message, { kind: 'rejected', ...options });
+    super(code, message, options);
     this.name = 'DomainError';
   }
 }

@@ -35,7 +35,8 @@ function normalise(entries: Iterable<PositionEntry>): PositionToken {
   for (const entry of entries) {
     const key = keyOf(entry.topic, entry.partition);
     const current = best.get(key);
-    if (current === undefined || BigInt(entry.offset) > BigInt(current.offset)) best.set(key, entry);
+    if (current === undefined || BigInt(entry.offset) > BigInt(current.offset))
+      best.set(key, { topic: entry.topic, partition: entry.partition, offset: entry.offset });
   }
   return [...best.values()].sort((a, b) =>
     a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,

@@ -1,3 +1,5 @@
+import { defineOwn } from './canonical-json.ts';
+
 /**
  * A tiny, zero-dependency schema for command payloads: it validates, normalises (ids become strings,
  * defaults are filled, unknown fields are dropped) and describes itself as JSON Schema for OpenAPI.
@@ -179,7 +181,7 @@ function checkObject(
       return fail(field(path, key), `${field(path, key)} is required`);
     const result = check(fieldSchema, present, field(path, key));
     if (!result.ok) return result;
-    if (result.value !== undefined) out[key] = result.value;
+    if (result.value !== undefined) defineOwn(out, key, result.value);
   }
   return { ok: true, value: out };
 }

@@ -1,3 +1,4 @@
+import { defineOwn } from './canonical-json.ts';
 import { ErrorCodes, type Failure, failure, SluiceError } from './errors.ts';
 
 /**
@@ -87,7 +88,7 @@ function toJson(value: unknown, path: string): unknown {
       let escaped = false;
       for (const [key, item] of Object.entries(value)) {
         if (key.startsWith('$')) escaped = true;
-        out[key] = toJson(item, `${path}.${key}`);
+        defineOwn(out, key, toJson(item, `${path}.${key}`));
       }
       return escaped ? { $obj: out } : out;
     }
@@ -111,7 +112,7 @@ function fromJson(value: unknown): unknown {
 
 function plainObject(entries: [string, unknown][]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, item] of entries) out[key] = fromJson(item);
+  for (const [key, item] of entries) defineOwn(out, key, fromJson(item));
   return out;
 }
 
