@@ -1,2 +1,3 @@
 /** Test helpers for Sluice: given/when/then for deciders and projections, broker and database fixtures. */
-export {};
+export * from './decider-spec.ts';
+export * from './property.ts';
