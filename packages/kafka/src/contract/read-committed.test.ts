@@ -124,8 +124,9 @@ test('interleaved producers: only committed records, each producer in its own or
 
 test('random transactions from two producers and random fetch sizes: identical to the Java consumer', async (t) => {
   const seed = Number(process.env.READ_COMMITTED_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  const runs = Number(process.env.READ_COMMITTED_RUNS ?? 3);
   const random = mulberry32(seed);
-  for (let run = 0; run < 3; run++) {
+  for (let run = 0; run < runs; run++) {
     await t.test(`run ${run} (READ_COMMITTED_SEED=${seed})`, async (t) => {
       const fixture = await topicFor(t, `rc-random-${run}`);
       if (!fixture) return;
