@@ -2,6 +2,7 @@
 export * from './base64url.ts';
 export * from './canonical-json.ts';
 export * from './command-codec.ts';
+export * from './command-result.ts';
 export * from './decider.ts';
 export * from './dedup-window.ts';
 export * from './errors.ts';

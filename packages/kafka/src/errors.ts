@@ -66,3 +66,14 @@ export class CommandsExpiredError extends SluiceKafkaError {
     );
   }
 }
+
+/** Two live processes share one instance id: they fence each other in turn. */
+export class DuplicateInstanceError extends SluiceKafkaError {
+  constructor(transactionalId: string) {
+    super(
+      'DUPLICATE_INSTANCE',
+      `Transactional id "${transactionalId}" was fenced twice without a rebalance: another live process uses the ` +
+        'same instance id. Give every processor its own SLUICE_INSTANCE_ID.',
+    );
+  }
+}

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { testBrokers, uniqueName } from '@sluice/testing';
+import { createAdmin, createProducer, type KafkaConnection } from './client.ts';
+import { type Assignment, GroupConsumer } from './group-consumer.ts';
+import { ensureTopics } from './topics.ts';
+import { TxnSession } from './txn-session.ts';
+
+const connection = (): KafkaConnection => ({ brokers: testBrokers(), clientId: 'sluice-group-test' });
+
+test('a rebalance is reported before any record of the new generation, and only owned partitions follow', async (t) => {
+  const topic = uniqueName('group-in');
+  const groupId = uniqueName('group');
+  const admin = createAdmin(connection());
+  await ensureTopics(admin, [{ name: topic, role: 'commands', partitions: 4, configs: {} }]);
+  t.after(async () => {
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.close();
+  });
+
+  // Keep records flowing into every partition for the whole test.
+  const producer = createProducer(connection());
+  let producing = true;
+  const feeding = (async () => {
+    for (let i = 0; producing; i++) {
+      await producer.send({
+        messages: [0, 1, 2, 3].map((partition) => ({ topic, partition, value: Buffer.from(`r${i}`) })),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  t.after(async () => {
+    producing = false;
+    await feeding;
+    await producer.close();
+  });
+
+  const a = new GroupConsumer({
+    connection: connection(),
+    groupId,
+    topics: [topic],
+    heartbeatIntervalMs: 500,
+  });
+  t.after(() => a.close().catch(() => undefined));
+  await a.join();
+  const first = await a.next({ maxRecords: 1, lingerMs: 0 });
+  assert.equal(first.kind, 'assignment');
+  const firstAssignment = (first as { assignment: Assignment }).assignment;
+  assert.equal(firstAssignment.partitions.length, 4);
+  await a.open(firstAssignment.partitions.map(({ partition }) => ({ topic, partition, nextOffset: 0n })));
+  const got = await a.next({ maxRecords: 100, lingerMs: 100 });
+  assert.equal(got.kind, 'records');
+
+  // B joins; A must hear of the new generation before any further record is handed on.
+  const b = new GroupConsumer({
+    connection: connection(),
+    groupId,
+    topics: [topic],
+    heartbeatIntervalMs: 500,
+  });
+  t.after(() => b.close().catch(() => undefined));
+  const bJoined = b.join();
+  let second: Assignment | undefined;
+  while (!second) {
+    const event = await a.next({ maxRecords: 100, lingerMs: 20 });
+    if (event.kind === 'assignment') second = event.assignment;
+    else for (const record of event.records) assert.ok(record.metadata); // old-generation records, before the news
+  }
+  await bJoined;
+  assert.ok(second.generation.generationId > firstAssignment.generation.generationId);
+  assert.equal(second.generation.memberId, firstAssignment.generation.memberId);
+  assert.equal(second.partitions.length, 2, 'round-robin gives each member two partitions');
+
+  // Nothing arrives until A reopens; then only its own partitions.
+  const owned = new Set(second.partitions.map((p) => p.partition));
+  const idle = await Promise.race([
+    a.next({ maxRecords: 100, lingerMs: 0 }).then(() => 'records'),
+    new Promise((resolve) => setTimeout(resolve, 1_500, 'idle')),
+  ]);
+  assert.equal(idle, 'idle');
+  await a.open(second.partitions.map(({ partition }) => ({ topic, partition, nextOffset: 0n })));
+  for (let seen = 0; seen < 50; ) {
+    const event = await a.next({ maxRecords: 100, lingerMs: 50 });
+    assert.equal(event.kind, 'records');
+    if (event.kind !== 'records') break;
+    for (const record of event.records)
+      assert.ok(owned.has(record.partition), `partition ${record.partition}`);
+    seen += event.records.length;
+  }
+
+  // The generation reported is the one the broker accepts for transactional offsets.
+  const session = new TxnSession({ connection: connection(), transactionalId: uniqueName('group-txn') });
+  t.after(() => session.close());
+  const [mine] = second.partitions;
+  assert.ok(mine);
+  await session.transact((txn) => txn.sendOffsets([{ ...mine, nextOffset: 5n }], second.generation));
+  const committed = await a.committedOffsets([mine]);
+  assert.equal(committed.get(`${topic}/${mine.partition}`), 5n);
+});

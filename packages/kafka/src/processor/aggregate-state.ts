@@ -1,0 +1,139 @@
+import { type DedupWindow, decodeState, encodeState } from '@sluice/core';
+
+/** What the processor holds for one aggregate: its state, version and recent command ids. */
+export interface AggregateEntry {
+  readonly state: unknown;
+  /** Number of events the aggregate has; 0 before it exists. */
+  readonly version: number;
+  readonly window: DedupWindow;
+}
+
+/** The key of an aggregate in memory and in `processor-state`: `type/id`. */
+export const aggregateKey = (aggregateType: string, aggregateId: string): string =>
+  `${aggregateType}/${aggregateId}`;
+
+/** The `processor-state` key of a partition's checkpoint record. */
+export const CHECKPOINT_KEY = '__checkpoint';
+
+/** The state of one `commands` partition: its aggregates, and the next command offset they reflect. */
+export interface PartitionState {
+  readonly partition: number;
+  readonly aggregates: Map<string, AggregateEntry>;
+  /** The next `commands` offset: every command before it is reflected in `aggregates`. */
+  checkpoint: bigint | undefined;
+}
+
+/**
+ * The changes a batch makes, kept beside the committed state until the transaction commits: an
+ * abort drops the overlay for every partition in the batch and the committed state is untouched.
+ */
+export class StateOverlay {
+  readonly #base: ReadonlyMap<number, PartitionState>;
+  readonly #changes = new Map<number, Map<string, AggregateEntry>>();
+
+  constructor(base: ReadonlyMap<number, PartitionState>) {
+    this.#base = base;
+  }
+
+  /** The entry as the batch sees it: its own change, else the committed one. */
+  get(partition: number, key: string): AggregateEntry | undefined {
+    return this.#changes.get(partition)?.get(key) ?? this.#base.get(partition)?.aggregates.get(key);
+  }
+
+  set(partition: number, key: string, entry: AggregateEntry): void {
+    let changes = this.#changes.get(partition);
+    if (!changes) {
+      changes = new Map();
+      this.#changes.set(partition, changes);
+    }
+    changes.set(key, entry);
+  }
+
+  /** Every changed entry, per partition. */
+  changes(): ReadonlyMap<number, ReadonlyMap<string, AggregateEntry>> {
+    return this.#changes;
+  }
+
+  /** Folds the changes into the committed state: call only after the transaction committed. */
+  commitInto(base: Map<number, PartitionState>, checkpoints: ReadonlyMap<number, bigint>): void {
+    for (const [partition, changes] of this.#changes) {
+      const state = base.get(partition);
+      if (!state) continue;
+      for (const [key, entry] of changes) state.aggregates.set(key, entry);
+    }
+    for (const [partition, next] of checkpoints) {
+      const state = base.get(partition);
+      if (state) state.checkpoint = next;
+    }
+  }
+}
+
+interface StoredAggregate {
+  readonly type: string;
+  readonly id: string;
+  readonly version: number;
+  readonly state: string;
+  readonly window: DedupWindow;
+}
+
+/** Encodes an aggregate entry as a `processor-state` record value. */
+export function encodeAggregateRecord(
+  aggregateType: string,
+  aggregateId: string,
+  entry: AggregateEntry,
+  stateRevision: number,
+): string {
+  const stored: StoredAggregate = {
+    type: aggregateType,
+    id: aggregateId,
+    version: entry.version,
+    state: encodeState(entry.state, stateRevision),
+    window: entry.window,
+  };
+  return JSON.stringify(stored);
+}
+
+/** A decoded `processor-state` aggregate record; `state` is absent when its revision is not the decider's. */
+export interface DecodedAggregateRecord {
+  readonly aggregateType: string;
+  readonly aggregateId: string;
+  readonly version: number;
+  readonly window: DedupWindow;
+  readonly state:
+    | { readonly ok: true; readonly value: unknown }
+    | { readonly ok: false; readonly reason: string };
+}
+
+/** Decodes a `processor-state` aggregate record value. Throws on a record that is not one (a bug or tampering). */
+export function decodeAggregateRecord(
+  text: string,
+  stateRevisionOf: (aggregateType: string) => number,
+): DecodedAggregateRecord {
+  const stored = JSON.parse(text) as StoredAggregate;
+  if (
+    typeof stored.type !== 'string' ||
+    typeof stored.id !== 'string' ||
+    !Number.isSafeInteger(stored.version)
+  ) {
+    throw new Error('processor-state record is not an aggregate');
+  }
+  const decoded = decodeState(stored.state, stateRevisionOf(stored.type));
+  return {
+    aggregateType: stored.type,
+    aggregateId: stored.id,
+    version: stored.version,
+    window: Array.isArray(stored.window) ? stored.window : [],
+    state: decoded.ok ? { ok: true, value: decoded.state } : { ok: false, reason: decoded.message },
+  };
+}
+
+/** Encodes a checkpoint record value. */
+export function encodeCheckpoint(commandsTopic: string, nextOffset: bigint): string {
+  return JSON.stringify({ topic: commandsTopic, next: nextOffset.toString() });
+}
+
+/** Decodes a checkpoint record value. */
+export function decodeCheckpoint(text: string): bigint {
+  const { next } = JSON.parse(text) as { next: string };
+  return BigInt(next);
+}

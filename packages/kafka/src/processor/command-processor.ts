@@ -1,0 +1,356 @@
+import {
+  type CommandRegistry,
+  type CommandResult,
+  DEFAULT_DEDUP_WINDOW,
+  type Decider,
+  ErrorCodes,
+  encodeCommandResult,
+  encodePositionToken,
+  positionToken,
+} from '@sluice/core';
+import type { KafkaConnection } from '../client.ts';
+import {
+  DuplicateInstanceError,
+  ProducerFencedError,
+  RecordTooLargeError,
+  SluiceKafkaError,
+} from '../errors.ts';
+import { type Assignment, type ConsumedRecord, GroupConsumer } from '../group-consumer.ts';
+import { PartitionReader } from '../partition-reader.ts';
+import { DEFAULT_PARTITIONS, DEFAULT_RESULT_PARTITIONS, type TopicNames, topicNames } from '../topics.ts';
+import {
+  type GroupGeneration,
+  type OutgoingRecord,
+  StaleGenerationError,
+  TxnSession,
+} from '../txn-session.ts';
+import { type PartitionState, StateOverlay } from './aggregate-state.ts';
+import { deadLetter } from './dead-letters.ts';
+import { type BatchPlan, type CommandRecord, type DecideContext, decideBatch } from './decide-batch.ts';
+import { restorePartitions } from './restore.ts';
+import { checkpointRecord, stateRecords } from './state-records.ts';
+
+/** A pino-compatible logger. */
+export interface ProcessorLogger {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+/** Figures of one committed batch, for metrics. */
+export interface BatchStats {
+  readonly commands: number;
+  readonly events: number;
+  readonly rejected: ReadonlyMap<string, number>;
+  readonly durationMs: number;
+}
+
+/** Options of a {@link CommandProcessor}. */
+export interface CommandProcessorOptions {
+  readonly connection: KafkaConnection;
+  readonly registry: CommandRegistry;
+  /** Deciders by aggregate type. */
+  readonly deciders: ReadonlyMap<string, Decider<unknown>>;
+  /** Unique per live process and stable across its restarts: it names the transactional id. */
+  readonly instanceId: string;
+  readonly topicPrefix?: string;
+  readonly partitions?: number;
+  readonly resultPartitions?: number;
+  readonly groupId?: string;
+  /** Most commands per transaction. Default 500. */
+  readonly maxBatch?: number;
+  /** How long to wait for a fuller batch (ms). Default 2. */
+  readonly lingerMs?: number;
+  readonly dedupWindow?: number;
+  readonly schemaVersionOf?: DecideContext['schemaVersionOf'];
+  readonly logger?: ProcessorLogger;
+  readonly onBatch?: (stats: BatchStats) => void;
+}
+
+const silent: ProcessorLogger = { info() {}, warn() {}, error() {} };
+
+/**
+ * Consumes `commands` and writes, per batch and in one Kafka transaction, the events, the changed
+ * aggregate states, each partition's checkpoint, the results, forwards, dead letters and the consumed
+ * offsets. State for assigned partitions lives in memory, restored from `processor-state` behind the
+ * assignment barrier (DESIGN 3.1).
+ */
+export class CommandProcessor {
+  readonly transactionalId: string;
+  readonly #options: CommandProcessorOptions;
+  readonly #topics: TopicNames;
+  readonly #consumer: GroupConsumer;
+  readonly #reader: PartitionReader;
+  readonly #log: ProcessorLogger;
+  #session: TxnSession;
+  #states = new Map<number, PartitionState>();
+  #assignment: Assignment | undefined;
+  #context: DecideContext | undefined;
+  #fencedInARow = 0;
+  #stopping = false;
+  #loop: Promise<void> | undefined;
+
+  constructor(options: CommandProcessorOptions) {
+    this.#options = options;
+    this.#topics = topicNames(options.topicPrefix);
+    this.#log = options.logger ?? silent;
+    this.transactionalId = `${options.topicPrefix ?? ''}processor-${options.instanceId}`;
+    this.#consumer = new GroupConsumer({
+      connection: options.connection,
+      groupId: options.groupId ?? `${options.topicPrefix ?? ''}sluice-processor`,
+      topics: [this.#topics.commands],
+    });
+    this.#reader = new PartitionReader({ connection: options.connection });
+    this.#session = this.#newSession();
+  }
+
+  /** Joins the group and processes until {@link stop}; the promise settles when the loop ends. */
+  start(): Promise<void> {
+    this.#loop ??= this.#run();
+    return this.#loop;
+  }
+
+  /** Finishes the open batch, leaves the group and closes the clients. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await this.#consumer.close();
+    await this.#loop?.catch(() => undefined);
+    await this.#session.close().catch(() => undefined);
+    await this.#reader.close();
+  }
+
+  /** The partitions this instance owns now. */
+  get partitions(): number[] {
+    return [...this.#states.keys()].sort((a, b) => a - b);
+  }
+
+  async #run(): Promise<void> {
+    const commandsTopicId = await this.#reader.topicId(this.#topics.commands);
+    this.#context = {
+      registry: this.#options.registry,
+      deciders: this.#options.deciders,
+      topics: this.#topics,
+      partitions: this.#options.partitions ?? DEFAULT_PARTITIONS,
+      commandsTopicId,
+      dedupWindow: this.#options.dedupWindow ?? DEFAULT_DEDUP_WINDOW,
+      ...(this.#options.schemaVersionOf ? { schemaVersionOf: this.#options.schemaVersionOf } : {}),
+    };
+    await this.#consumer.join();
+    while (!this.#stopping) {
+      let event: Awaited<ReturnType<GroupConsumer['next']>>;
+      try {
+        event = await this.#consumer.next({
+          maxRecords: this.#options.maxBatch ?? 500,
+          lingerMs: this.#options.lingerMs ?? 2,
+        });
+      } catch (error) {
+        if (this.#stopping) return;
+        throw error;
+      }
+      if (event.kind === 'assignment') await this.#barrier(event.assignment);
+      else await this.#process(event.records);
+    }
+  }
+
+  /** The assignment barrier: nothing is processed until state and committed offsets agree. */
+  async #barrier(assignment: Assignment): Promise<void> {
+    this.#assignment = assignment;
+    this.#fencedInARow = 0;
+    await this.#session.abort().catch(() => undefined);
+    const partitions = assignment.partitions.map((p) => p.partition);
+    const committed = await this.#consumer.committedOffsets(assignment.partitions);
+    const offsetOf = (partition: number) => committed.get(`${this.#topics.commands}/${partition}`);
+    const kept = new Map<number, PartitionState>();
+    for (const partition of partitions) {
+      const state = this.#states.get(partition);
+      // Our state is still the truth only if nobody committed past it meanwhile.
+      if (state?.checkpoint !== undefined && state.checkpoint === offsetOf(partition))
+        kept.set(partition, state);
+    }
+    const toRestore = partitions.filter((partition) => !kept.has(partition));
+    const started = Date.now();
+    const restored = await restorePartitions({
+      reader: this.#reader,
+      topics: this.#topics,
+      deciders: this.#options.deciders,
+      partitions: toRestore,
+      committed: new Map(toRestore.map((partition) => [partition, offsetOf(partition)])),
+    });
+    this.#states = new Map([...kept, ...restored.states]);
+    const positions = partitions.map((partition) => ({
+      topic: this.#topics.commands,
+      partition,
+      nextOffset: kept.get(partition)?.checkpoint ?? restored.resumeAt.get(partition) ?? 0n,
+    }));
+    this.#log.info(
+      {
+        generation: assignment.generation.generationId,
+        partitions,
+        restored: toRestore,
+        aggregates: [...restored.states.values()].reduce((n, s) => n + s.aggregates.size, 0),
+        ms: Date.now() - started,
+      },
+      'command partitions assigned',
+    );
+    await this.#consumer.open(positions);
+  }
+
+  async #process(records: readonly ConsumedRecord[]): Promise<void> {
+    const generation = this.#assignment?.generation;
+    if (!generation || records.length === 0) return;
+    const started = performance.now();
+    try {
+      const plan = await this.#commit(records.map(toCommandRecord), generation);
+      this.#fencedInARow = 0;
+      this.#options.onBatch?.(statsOf(records.length, plan, performance.now() - started));
+    } catch (error) {
+      await this.#recover(error, records, generation);
+    }
+  }
+
+  /** Decides a batch and writes it in one transaction; on success folds it into the committed state. */
+  async #commit(records: readonly CommandRecord[], generation: GroupGeneration): Promise<BatchPlan> {
+    const context = this.#context;
+    if (!context) throw new Error('The processor has not started');
+    const overlay = new StateOverlay(this.#states);
+    const plan = decideBatch(records, overlay, context);
+    await this.#session.transact(async (txn) => {
+      const offsets = await txn.send(plan.events);
+      const positions = new Map<string, string>();
+      for (const [commandId, outcome] of plan.outcomes) {
+        const token = tokenFor(outcome.events, plan.events, offsets);
+        if (token !== undefined) positions.set(commandId, token);
+      }
+      await txn.send([
+        ...stateRecords(overlay, plan.checkpoints, positions, this.#topics, this.#options.deciders),
+        ...this.#results(plan, offsets),
+        ...plan.forwards,
+        ...plan.deadLetters,
+      ]);
+      await txn.sendOffsets(
+        [...plan.checkpoints].map(([partition, nextOffset]) => ({
+          topic: this.#topics.commands,
+          partition,
+          nextOffset,
+        })),
+        generation,
+      );
+    });
+    overlay.commitInto(this.#states, plan.checkpoints);
+    return plan;
+  }
+
+  #results(plan: BatchPlan, offsets: readonly bigint[]): OutgoingRecord[] {
+    const partitions = this.#options.resultPartitions ?? DEFAULT_RESULT_PARTITIONS;
+    return plan.replies.map(({ outcome, replyTo }) => {
+      const position = tokenFor(outcome.events, plan.events, offsets) ?? outcome.storedPosition;
+      const result: CommandResult = position === undefined ? outcome.result : { ...outcome.result, position };
+      return {
+        topic: this.#topics.commandResults,
+        partition: replyTo < partitions ? replyTo : 0,
+        key: result.commandId,
+        value: encodeCommandResult(result),
+      };
+    });
+  }
+
+  /** What to do after a failed batch; the overlay is simply dropped, so committed state is untouched. */
+  async #recover(
+    error: unknown,
+    records: readonly ConsumedRecord[],
+    generation: GroupGeneration,
+  ): Promise<void> {
+    if (error instanceof ProducerFencedError) {
+      this.#fencedInARow++;
+      this.#log.warn({ fencedInARow: this.#fencedInARow }, 'producer fenced; dropping state');
+      if (this.#fencedInARow >= 2) throw new DuplicateInstanceError(this.transactionalId);
+      this.#session = this.#newSession();
+      this.#states.clear();
+      if (this.#assignment) await this.#resync();
+      return;
+    }
+    if (error instanceof StaleGenerationError) {
+      // The group moved on; the consumer reports the new assignment next.
+      this.#states.clear();
+      return;
+    }
+    if (error instanceof RecordTooLargeError || !(error instanceof SluiceKafkaError)) {
+      // Not Kafka's fault: isolate the command that causes it by bisecting the batch.
+      this.#log.warn({ error: String(error), records: records.length }, 'batch failed; bisecting');
+      if (records.length > 1) {
+        const middle = Math.floor(records.length / 2);
+        await this.#process(records.slice(0, middle));
+        await this.#process(records.slice(middle));
+        return;
+      }
+      const [record] = records;
+      if (record) await this.#poison(toCommandRecord(record), error, generation);
+      return;
+    }
+    // Unknown outcome (a commit may have landed): resynchronise from Kafka, never retry from memory.
+    this.#log.warn({ error: String(error) }, 'transaction failed; resynchronising');
+    await this.#resync();
+  }
+
+  /** One command that cannot be written: an INTERNAL_ERROR result and a dead letter, nothing else. */
+  async #poison(record: CommandRecord, error: unknown, generation: GroupGeneration): Promise<void> {
+    const message = `command could not be written: ${error instanceof Error ? error.message : String(error)}`;
+    this.#log.error(
+      { partition: record.partition, offset: String(record.offset), message },
+      'poison command',
+    );
+    await this.#session.transact(async (txn) => {
+      await txn.send([
+        deadLetter(record, this.#topics.commandsDlq, ErrorCodes.INTERNAL_ERROR, message),
+        checkpointRecord(this.#topics, record.partition, record.offset + 1n),
+      ]);
+      await txn.sendOffsets(
+        [{ topic: this.#topics.commands, partition: record.partition, nextOffset: record.offset + 1n }],
+        generation,
+      );
+    });
+    const state = this.#states.get(record.partition);
+    if (state) state.checkpoint = record.offset + 1n;
+  }
+
+  async #resync(): Promise<void> {
+    if (this.#assignment) await this.#barrier(this.#assignment);
+  }
+
+  #newSession(): TxnSession {
+    return new TxnSession({ connection: this.#options.connection, transactionalId: this.transactionalId });
+  }
+}
+
+function toCommandRecord(record: ConsumedRecord): CommandRecord {
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    key: record.key,
+    value: record.value,
+    headers: record.headers,
+  };
+}
+
+function tokenFor(indexes: readonly number[], events: readonly OutgoingRecord[], offsets: readonly bigint[]) {
+  if (indexes.length === 0) return undefined;
+  return encodePositionToken(
+    positionToken(
+      indexes.map((i) => ({
+        topic: events[i]?.topic ?? '',
+        partition: events[i]?.partition ?? 0,
+        offset: String(offsets[i] ?? 0n),
+      })),
+    ),
+  );
+}
+
+function statsOf(commands: number, plan: BatchPlan, durationMs: number): BatchStats {
+  const rejected = new Map<string, number>();
+  for (const { outcome } of plan.replies) {
+    if (outcome.result.code !== 'OK')
+      rejected.set(outcome.result.code, (rejected.get(outcome.result.code) ?? 0) + 1);
+  }
+  return { commands, events: plan.events.length, rejected, durationMs };
+}

@@ -1,0 +1,278 @@
+import {
+  type CommandRegistry,
+  type CommandResult,
+  contextForPrincipal,
+  type Decider,
+  DedupWindow,
+  decodeCommand,
+  ErrorCodes,
+  Headers,
+  isDomainError,
+  OK,
+  payloadHash,
+  readHeader,
+  recordCommandId,
+  SLUICE_NAMESPACE,
+  uuidv5,
+} from '@sluice/core';
+import { faultPoint } from '../fault.ts';
+import { partitionForKey } from '../partitioning.ts';
+import type { TopicNames } from '../topics.ts';
+import type { OutgoingRecord } from '../txn-session.ts';
+import { type AggregateEntry, aggregateKey, type StateOverlay } from './aggregate-state.ts';
+import { deadLetter } from './dead-letters.ts';
+
+/** A `commands` record as the processor sees it. */
+export interface CommandRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: bigint;
+  readonly key: Buffer | null | undefined;
+  readonly value: Buffer | null | undefined;
+  readonly headers: ReadonlyMap<string, Buffer>;
+}
+
+/** What the processor needs to decide a batch. Pure: no I/O. */
+export interface DecideContext {
+  readonly registry: CommandRegistry;
+  readonly deciders: ReadonlyMap<string, Decider<unknown>>;
+  readonly topics: TopicNames;
+  readonly partitions: number;
+  /** The Kafka topic id of `commands`, for ids derived from a record's position. */
+  readonly commandsTopicId: string;
+  readonly dedupWindow: number;
+  /** The current schema version of an event type (what upcasters lift older ones to). Default 1. */
+  readonly schemaVersionOf?: (aggregateType: string, eventType: string) => number;
+}
+
+/** The outcome of one command: becomes its result once the event offsets are known. */
+export interface Outcome {
+  readonly result: Omit<CommandResult, 'position'>;
+  /** Indexes into {@link BatchPlan.events} of the events it wrote. */
+  readonly events: readonly number[];
+  /** Set for a duplicate: the result stored the first time. */
+  readonly storedPosition?: string;
+}
+
+/** Everything a batch writes, before the transaction. */
+export interface BatchPlan {
+  readonly events: OutgoingRecord[];
+  /** One per result record to write, with the partition of `command-results` it goes to. */
+  readonly replies: { readonly outcome: Outcome; readonly replyTo: number }[];
+  /** Outcomes by command id, for the dedup windows' positions. */
+  readonly outcomes: Map<string, Outcome>;
+  readonly forwards: OutgoingRecord[];
+  readonly deadLetters: OutgoingRecord[];
+  /** Next offset per consumed partition. */
+  readonly checkpoints: Map<number, bigint>;
+}
+
+/** Decides every record of a batch against the overlay, in order. Never throws for bad input or decider bugs. */
+export function decideBatch(
+  records: readonly CommandRecord[],
+  overlay: StateOverlay,
+  ctx: DecideContext,
+): BatchPlan {
+  const plan: BatchPlan = {
+    events: [],
+    replies: [],
+    outcomes: new Map(),
+    forwards: [],
+    deadLetters: [],
+    checkpoints: new Map(),
+  };
+  const middle = Math.floor(records.length / 2);
+  records.forEach((record, index) => {
+    if (index === middle) faultPoint('mid-batch');
+    decideRecord(record, overlay, ctx, plan);
+    plan.checkpoints.set(record.partition, record.offset + 1n);
+  });
+  return plan;
+}
+
+function decideRecord(
+  record: CommandRecord,
+  overlay: StateOverlay,
+  ctx: DecideContext,
+  plan: BatchPlan,
+): void {
+  const recordId = recordCommandId(ctx.commandsTopicId, record.partition, record.offset);
+  const replyTo = replyPartition(record.headers);
+  const decoded = decodeCommand(record.value, record.headers, { registry: ctx.registry, recordId });
+  if (!decoded.ok) {
+    const commandId = explicitCommandId(record);
+    plan.deadLetters.push(deadLetter(record, ctx.topics.commandsDlq, decoded.code, decoded.message));
+    if (commandId !== undefined) {
+      reply(plan, replyTo, {
+        result: { commandId, code: decoded.code, message: decoded.message },
+        events: [],
+      });
+    }
+    return;
+  }
+  const { command, target } = decoded;
+  const commandId = command.metadata.commandId;
+  const principal = command.metadata.principal;
+  const base = {
+    commandId,
+    commandType: command.type,
+    aggregateType: target.aggregateType,
+    aggregateId: target.aggregateId,
+    ...(principal === undefined ? {} : { principal }),
+  };
+
+  const home = partitionForKey(target.aggregateId, ctx.partitions);
+  if (home !== record.partition) {
+    if (record.headers.has(Headers.forwardedFrom)) {
+      const message = `forwarded command for partition ${home} arrived on partition ${record.partition}`;
+      plan.deadLetters.push(deadLetter(record, ctx.topics.commandsDlq, ErrorCodes.ROUTING_LOOP, message));
+      reply(plan, replyTo, { result: { ...base, code: ErrorCodes.ROUTING_LOOP, message }, events: [] });
+      return;
+    }
+    plan.forwards.push(forward(record, ctx.topics.commands, home, target.aggregateId, commandId));
+    return;
+  }
+
+  const decider = ctx.deciders.get(target.aggregateType);
+  if (!decider) {
+    const message = `no decider for aggregate type ${target.aggregateType}`;
+    plan.deadLetters.push(deadLetter(record, ctx.topics.commandsDlq, ErrorCodes.INTERNAL_ERROR, message));
+    reply(plan, replyTo, { result: { ...base, code: ErrorCodes.INTERNAL_ERROR, message }, events: [] });
+    return;
+  }
+  const key = aggregateKey(target.aggregateType, target.aggregateId);
+  const entry: AggregateEntry = overlay.get(record.partition, key) ?? {
+    state: decider.initialState(),
+    version: 0,
+    window: DedupWindow.empty,
+  };
+  const hash = payloadHash(command.type, command.data);
+  const verdict = DedupWindow.check(entry.window, commandId, hash);
+  if (verdict.kind === 'duplicate') {
+    const stored = verdict.result;
+    const same = plan.outcomes.get(commandId);
+    reply(
+      plan,
+      replyTo,
+      same ?? {
+        result: { ...base, code: stored.code, version: stored.version },
+        events: [],
+        ...(stored.position === undefined ? {} : { storedPosition: stored.position }),
+      },
+    );
+    return;
+  }
+  const remember = (code: string, next: AggregateEntry, outcome: Outcome) => {
+    if (next.version === 0) return; // rejections of aggregates that do not exist are not kept
+    const window = DedupWindow.remember(
+      next.window,
+      { commandId, payloadHash: hash, code, version: next.version },
+      ctx.dedupWindow,
+    );
+    overlay.set(record.partition, key, { ...next, window });
+    plan.outcomes.set(commandId, outcome);
+  };
+  if (verdict.kind === 'conflict') {
+    const message = `command id ${commandId} was already used with a different payload`;
+    reply(plan, replyTo, {
+      result: { ...base, code: verdict.code, message, version: entry.version },
+      events: [],
+    });
+    return;
+  }
+  const expected = command.metadata.expectedVersion;
+  if (expected !== undefined && expected !== entry.version) {
+    const message = `expected version ${expected}, the aggregate is at ${entry.version}`;
+    const outcome = {
+      result: { ...base, code: ErrorCodes.VERSION_CONFLICT, message, version: entry.version },
+      events: [],
+    };
+    remember(ErrorCodes.VERSION_CONFLICT, entry, outcome);
+    reply(plan, replyTo, outcome);
+    return;
+  }
+
+  let state = entry.state;
+  let events: readonly { type: string; data: Readonly<Record<string, unknown>> }[];
+  try {
+    events = decider.decide(command, entry.state, contextForPrincipal(principal));
+    for (const event of events) state = decider.evolve(state, event);
+  } catch (error) {
+    if (isDomainError(error)) {
+      const outcome = {
+        result: { ...base, code: error.code, message: error.message, version: entry.version },
+        events: [],
+      };
+      remember(error.code, entry, outcome);
+      reply(plan, replyTo, outcome);
+      return;
+    }
+    const message = `decider failed: ${error instanceof Error ? error.message : String(error)}`;
+    plan.deadLetters.push(deadLetter(record, ctx.topics.commandsDlq, ErrorCodes.INTERNAL_ERROR, message));
+    reply(plan, replyTo, {
+      result: { ...base, code: ErrorCodes.INTERNAL_ERROR, message, version: entry.version },
+      events: [],
+    });
+    return;
+  }
+
+  const indexes: number[] = [];
+  events.forEach((event, i) => {
+    const version = entry.version + i + 1;
+    indexes.push(plan.events.length);
+    plan.events.push({
+      topic: ctx.topics.events(target.aggregateType),
+      partition: home,
+      key: target.aggregateId,
+      value: JSON.stringify(event.data),
+      headers: {
+        [Headers.type]: event.type,
+        [Headers.eventId]: uuidv5(SLUICE_NAMESPACE, `${key}/${version}`),
+        [Headers.version]: String(version),
+        [Headers.commandId]: commandId,
+        [Headers.correlationId]: command.metadata.correlationId ?? commandId,
+        [Headers.causationId]: commandId,
+        [Headers.schema]: String(ctx.schemaVersionOf?.(target.aggregateType, event.type) ?? 1),
+        [Headers.contentType]: 'application/json',
+      },
+    });
+  });
+  const next: AggregateEntry = { state, version: entry.version + events.length, window: entry.window };
+  const outcome: Outcome = { result: { ...base, code: OK, version: next.version }, events: indexes };
+  remember(OK, next, outcome);
+  reply(plan, replyTo, outcome);
+}
+
+function reply(plan: BatchPlan, replyTo: number, outcome: Outcome): void {
+  plan.replies.push({ outcome, replyTo });
+}
+
+function replyPartition(headers: ReadonlyMap<string, Buffer>): number {
+  const value = Number(readHeader(headers, Headers.replyTo) ?? 0);
+  return Number.isSafeInteger(value) && value >= 0 ? value : 0;
+}
+
+/** An id the sender chose (header or body), if any: only then does an undecodable record get a result. */
+function explicitCommandId(record: CommandRecord): string | undefined {
+  const header = readHeader(record.headers, Headers.commandId) ?? readHeader(record.headers, Headers.ceId);
+  if (header) return header;
+  try {
+    const body = JSON.parse(record.value?.toString() ?? '') as { commandId?: unknown };
+    return typeof body.commandId === 'string' && body.commandId !== '' ? body.commandId : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function forward(
+  record: CommandRecord,
+  topic: string,
+  partition: number,
+  key: string,
+  commandId: string,
+): OutgoingRecord {
+  const headers: Record<string, Buffer | string> = Object.fromEntries(record.headers);
+  headers[Headers.forwardedFrom] = `${record.topic}/${record.partition}/${record.offset}`;
+  headers[Headers.commandId] = commandId;
+  return { topic, partition, key, value: record.value ?? Buffer.alloc(0), headers };
+}

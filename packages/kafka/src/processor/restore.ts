@@ -1,0 +1,214 @@
+import type { Decider } from '@sluice/core';
+import { CommandsExpiredError, SluiceKafkaError } from '../errors.ts';
+import { faultPoint } from '../fault.ts';
+import type { FetchedRecord, PartitionReader } from '../partition-reader.ts';
+import { tpKey } from '../partition-reader.ts';
+import type { TopicNames } from '../topics.ts';
+import {
+  type AggregateEntry,
+  aggregateKey,
+  CHECKPOINT_KEY,
+  decodeAggregateRecord,
+  decodeCheckpoint,
+  type PartitionState,
+} from './aggregate-state.ts';
+
+/** What restoring needs to know. */
+export interface RestoreInput {
+  readonly reader: PartitionReader;
+  readonly topics: TopicNames;
+  readonly deciders: ReadonlyMap<string, Decider<unknown>>;
+  /** The `commands` partitions to restore. */
+  readonly partitions: readonly number[];
+  /** The group's committed `commands` offsets (require_stable), by partition. */
+  readonly committed: ReadonlyMap<number, bigint | undefined>;
+  /** How long to wait for transaction markers to reach `processor-state`. Default 60 s. */
+  readonly timeoutMs?: number;
+}
+
+/** Restored partitions and the `commands` offsets to resume from. */
+export interface Restored {
+  readonly states: Map<number, PartitionState>;
+  readonly resumeAt: Map<number, bigint>;
+}
+
+/** Raised when `processor-state` cannot be brought in line with the committed offsets. */
+export class StateRestoreError extends SluiceKafkaError {
+  constructor(message: string) {
+    super('STATE_RESTORE_FAILED', message, { canRetry: true });
+  }
+}
+
+/**
+ * Restores the state of `commands` partitions from `processor-state` (read_committed) and checks it
+ * against the committed offsets. Transaction markers reach partitions one by one, so a checkpoint
+ * behind the committed offset means "read on": the state topic is re-read up to its new last stable
+ * offset until they match. Processing never starts while they differ.
+ */
+export async function restorePartitions(input: RestoreInput): Promise<Restored> {
+  const { reader, topics } = input;
+  const states = new Map<number, PartitionState>();
+  const resumeAt = new Map<number, bigint>();
+  if (input.partitions.length === 0) return { states, resumeAt };
+  const stateStart = await reader.startOffsets(topics.processorState);
+  const commandsStart = await reader.startOffsets(topics.commands);
+  const stored = new Map<number, Map<string, FetchedRecord>>();
+  const checkpoints = new Map<number, bigint | undefined>();
+  const next = new Map<number, bigint>();
+  for (const partition of input.partitions) {
+    stored.set(partition, new Map());
+    next.set(partition, stateStart[partition] ?? 0n);
+  }
+
+  const deadline = Date.now() + (input.timeoutMs ?? 60_000);
+  let pending = [...input.partitions];
+  while (pending.length > 0) {
+    faultPoint('during-restore');
+    const ends = await reader.endOffsets(topics.processorState);
+    await readUpTo(reader, topics.processorState, pending, ends, next, stored);
+    pending = pending.filter((partition) => {
+      const checkpoint = stored.get(partition)?.get(CHECKPOINT_KEY);
+      const value = checkpoint?.value ? decodeCheckpoint(checkpoint.value.toString()) : undefined;
+      checkpoints.set(partition, value);
+      const committed = input.committed.get(partition);
+      // Behind: a transaction that committed the offsets has not yet shown its marker here.
+      return committed !== undefined && (value === undefined || value < committed);
+    });
+    if (pending.length > 0 && Date.now() > deadline) {
+      throw new StateRestoreError(
+        `processor-state partitions ${pending.join(', ')} stay behind the committed command offsets; ` +
+          'was processor-state deleted or recreated? Restore it, or reset the group to the checkpoints.',
+      );
+    }
+    if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+
+  for (const partition of input.partitions) {
+    const checkpoint = checkpoints.get(partition);
+    const start = commandsStart[partition] ?? 0n;
+    const committed = input.committed.get(partition);
+    if (committed !== undefined && committed < start) {
+      throw new CommandsExpiredError(topics.commands, partition, committed, start);
+    }
+    // No committed offset (never, or expired after offsets.retention.minutes): the checkpoint says where.
+    const resume = checkpoint ?? committed ?? start;
+    if (resume < start) throw new CommandsExpiredError(topics.commands, partition, resume, start);
+    resumeAt.set(partition, resume);
+    states.set(
+      partition,
+      await decodePartition(input, partition, stored.get(partition) ?? new Map(), checkpoint),
+    );
+  }
+  return { states, resumeAt };
+}
+
+async function readUpTo(
+  reader: PartitionReader,
+  topic: string,
+  partitions: readonly number[],
+  ends: readonly bigint[],
+  next: Map<number, bigint>,
+  into: Map<number, Map<string, FetchedRecord>>,
+): Promise<void> {
+  let open = partitions.filter((p) => (next.get(p) ?? 0n) < (ends[p] ?? 0n));
+  while (open.length > 0) {
+    const round = await reader.fetch(
+      open.map((partition) => ({ topic, partition, offset: next.get(partition) ?? 0n })),
+    );
+    for (const record of round.records) {
+      const key = record.key?.toString() ?? '';
+      const byKey = into.get(record.partition);
+      if (record.value === null) byKey?.delete(key);
+      else byKey?.set(key, record);
+    }
+    for (const partition of open) {
+      const reached = round.next.get(tpKey(topic, partition));
+      if (reached !== undefined) next.set(partition, reached);
+    }
+    open = open.filter((p) => (next.get(p) ?? 0n) < (ends[p] ?? 0n));
+  }
+}
+
+async function decodePartition(
+  input: RestoreInput,
+  partition: number,
+  records: Map<string, FetchedRecord>,
+  checkpoint: bigint | undefined,
+): Promise<PartitionState> {
+  const aggregates = new Map<string, AggregateEntry>();
+  const stale: {
+    key: string;
+    aggregateType: string;
+    aggregateId: string;
+    window: AggregateEntry['window'];
+  }[] = [];
+  const revisionOf = (type: string) => input.deciders.get(type)?.stateRevision ?? 1;
+  for (const [key, record] of records) {
+    if (key === CHECKPOINT_KEY || !record.value) continue;
+    const decoded = decodeAggregateRecord(record.value.toString(), revisionOf);
+    if (decoded.state.ok) {
+      aggregates.set(key, { state: decoded.state.value, version: decoded.version, window: decoded.window });
+    } else {
+      stale.push({
+        key,
+        aggregateType: decoded.aggregateType,
+        aggregateId: decoded.aggregateId,
+        window: decoded.window,
+      });
+    }
+  }
+  if (stale.length > 0) await rebuildFromEvents(input, partition, stale, aggregates);
+  return { partition, aggregates, checkpoint };
+}
+
+/** State written for another state revision is rebuilt from the aggregate's events, never misread. */
+async function rebuildFromEvents(
+  input: RestoreInput,
+  partition: number,
+  stale: { key: string; aggregateType: string; aggregateId: string; window: AggregateEntry['window'] }[],
+  into: Map<string, AggregateEntry>,
+): Promise<void> {
+  for (const aggregateType of new Set(stale.map((s) => s.aggregateType))) {
+    const decider = input.deciders.get(aggregateType);
+    if (!decider) continue;
+    const wanted = new Map(
+      stale.filter((s) => s.aggregateType === aggregateType).map((s) => [s.aggregateId, s]),
+    );
+    const topic = input.topics.events(aggregateType);
+    const [start, end] = await Promise.all([
+      input.reader.startOffsets(topic),
+      input.reader.endOffsets(topic),
+    ]);
+    const folded = new Map<string, AggregateEntry>();
+    // Events are not compacted: fold them in order as they arrive.
+    let offset = start[partition] ?? 0n;
+    const until = end[partition] ?? 0n;
+    while (offset < until) {
+      const round = await input.reader.fetch([{ topic, partition, offset }]);
+      for (const record of round.records) {
+        const id = record.key?.toString() ?? '';
+        const target = wanted.get(id);
+        if (!target || !record.value) continue;
+        const current = folded.get(id) ?? {
+          state: decider.initialState(),
+          version: 0,
+          window: target.window,
+        };
+        const type = record.headers.get('sluice-type')?.toString() ?? '';
+        const data = JSON.parse(record.value.toString()) as Record<string, unknown>;
+        folded.set(id, {
+          ...current,
+          state: decider.evolve(current.state, { type, data }),
+          version: current.version + 1,
+        });
+      }
+      offset = round.next.get(tpKey(topic, partition)) ?? offset;
+    }
+    for (const [id, target] of wanted) {
+      into.set(
+        aggregateKey(aggregateType, id),
+        folded.get(id) ?? { state: decider.initialState(), version: 0, window: target.window },
+      );
+    }
+  }
+}
