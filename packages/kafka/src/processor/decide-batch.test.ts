@@ -32,7 +32,7 @@ const registry = createCommandRegistry([
     type: 'Add',
     aggregate: 'counter',
     idField: 'counterId',
-    schema: s.object({ counterId: s.id(), amount: s.integer({ min: -100, max: 100 }) }),
+    schema: s.object({ counterId: s.id(), amount: s.integer({ minimum: -100, maximum: 100 }) }),
   }),
 ]);
 const P = 4;
