@@ -3,6 +3,7 @@ export * from './client.ts';
 export * from './errors.ts';
 export type { FaultPoint } from './fault.ts';
 export { faultPoint } from './fault.ts';
+export * from './gateway.ts';
 export * from './group-consumer.ts';
 export * from './kafka-errors.ts';
 export * from './partition-reader.ts';
