@@ -48,6 +48,7 @@ async function downloadJars(libs: string, onProgress: (message: string) => void)
   const cacheDir = kafkaCacheDir();
   const work = join(cacheDir, `.download-${process.pid}-${randomBytes(4).toString('hex')}`);
   await mkdir(work, { recursive: true });
+  await removeAbandonedDownloads(cacheDir);
   try {
     await writeFile(join(work, 'pom.xml'), POM);
     onProgress(`Downloading Kafka ${KAFKA_VERSION} jars from Maven Central into ${cacheDir}`);
@@ -85,6 +86,24 @@ async function downloadJars(libs: string, onProgress: (message: string) => void)
     return libs;
   } finally {
     await rm(work, { recursive: true, force: true });
+  }
+}
+
+// An interrupted download leaves its `.download-<pid>-*` folder behind; clear those of dead processes.
+async function removeAbandonedDownloads(cacheDir: string): Promise<void> {
+  for (const entry of await readdir(cacheDir)) {
+    const pid = /^\.download-(\d+)-/.exec(entry)?.[1];
+    if (pid !== undefined && !isAlive(Number(pid)))
+      await rm(join(cacheDir, entry), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error instanceof Error && 'code' in error && error.code === 'EPERM';
   }
 }
 
