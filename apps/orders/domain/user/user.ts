@@ -48,7 +48,7 @@ function decide(command: UserCommand, state: UserState, context: DecisionContext
   return [{ type: 'UserRenamed', data: { userId, name: newName, previousName: state.name } }];
 }
 
-function evolve(state: UserState, event: UserEvent): UserState {
+function evolve(_state: UserState, event: UserEvent): UserState {
   switch (event.type) {
     case 'UserCreated':
     case 'UserRenamed':
