@@ -4,10 +4,10 @@
  * transactions and wherever the fetch responses end.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { type TestContext, test } from 'node:test';
 import { Admin } from '@platformatic/kafka';
 import { consoleConsume } from '@sluice/local-kafka';
+import { requireKafka, testBrokers, uniqueName } from '@sluice/testing';
 import {
   awaitStableEnd,
   type DeliveredRecord,
@@ -18,17 +18,11 @@ import {
   writeScript,
 } from './transactional-log.ts';
 
-const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
-
 /** Creates a one-partition topic for this test and deletes it afterwards; null when there is no broker. */
 async function topicFor(t: TestContext, prefix: string): Promise<{ admin: Admin; topic: string } | null> {
-  if (brokers.length === 0) {
-    if (process.env.CI === 'true') throw new Error('KAFKA_BROKERS is not set');
-    t.skip('KAFKA_BROKERS is not set');
-    return null;
-  }
-  const admin = new Admin({ clientId: prefix, bootstrapBrokers: brokers });
-  const topic = `${prefix}-${randomUUID().slice(0, 8)}`;
+  if (!requireKafka(t)) return null;
+  const admin = new Admin({ clientId: prefix, bootstrapBrokers: testBrokers() });
+  const topic = uniqueName(prefix);
   await admin.createTopics({ topics: [topic], partitions: 1, replicas: 1 });
   t.after(async () => {
     await admin.deleteTopics({ topics: [topic] });
@@ -53,7 +47,7 @@ const transaction = (
 /** What the Java console consumer delivers from the partition, read_committed. */
 async function oracle(topic: string): Promise<DeliveredRecord[]> {
   const records = await consoleConsume({
-    brokers: [...brokers],
+    brokers: testBrokers(),
     topic,
     isolationLevel: 'read_committed',
     partition: PARTITION,
@@ -69,14 +63,14 @@ test('one producer aborts A, aborts B, commits C: only C is delivered, as the Ja
   const fixture = await topicFor(t, 'rc-abort-abort-commit');
   if (!fixture) return;
   const { admin, topic } = fixture;
-  await writeScript(brokers, topic, [
+  await writeScript(testBrokers(), topic, [
     ...transaction(0, 'A', 3, 'abort'),
     ...transaction(0, 'B', 3, 'abort'),
     ...transaction(0, 'C', 3, 'commit'),
   ]);
   const end = await awaitStableEnd(admin, topic);
 
-  const { delivered } = await readCommitted(brokers, topic, end);
+  const { delivered } = await readCommitted(testBrokers(), topic, end);
 
   assert.deepEqual(values(delivered), ['C1', 'C2', 'C3']);
   assert.deepEqual(delivered, await oracle(topic));
@@ -86,7 +80,7 @@ test('a response that ends between aborted records and their marker leaks nothin
   const fixture = await topicFor(t, 'rc-split-response');
   if (!fixture) return;
   const { admin, topic } = fixture;
-  await writeScript(brokers, topic, [
+  await writeScript(testBrokers(), topic, [
     ...transaction(0, 'A', 3, 'abort'),
     ...transaction(0, 'B', 3, 'abort'),
     ...transaction(0, 'C', 3, 'commit'),
@@ -94,7 +88,7 @@ test('a response that ends between aborted records and their marker leaks nothin
   const end = await awaitStableEnd(admin, topic);
 
   // The broker always returns at least one whole batch, so tiny limits cut responses after any batch.
-  const { delivered, fetches } = await readCommitted(brokers, topic, end, 150);
+  const { delivered, fetches } = await readCommitted(testBrokers(), topic, end, 150);
 
   assert.ok(
     fetches.some(endsInsideAbortedTransaction),
@@ -112,10 +106,10 @@ test('interleaved producers: only committed records, each producer in its own or
   const committing = transaction(1, 'Y', 4, 'commit');
   // X1 Y1 X2 Y2 X3 Y3 X4 Y4, then X aborts while Y is still open, then Y commits
   const steps = aborting.flatMap((step, i) => [step, committing[i]]).filter((s) => s !== undefined);
-  const committed = await writeScript(brokers, topic, steps);
+  const committed = await writeScript(testBrokers(), topic, steps);
   const end = await awaitStableEnd(admin, topic);
 
-  const { delivered } = await readCommitted(brokers, topic, end, 200);
+  const { delivered } = await readCommitted(testBrokers(), topic, end, 200);
 
   assert.deepEqual(committed, ['Y1', 'Y2', 'Y3', 'Y4']);
   assert.deepEqual(values(delivered), committed);
@@ -132,11 +126,11 @@ test('random transactions from two producers and random fetch sizes: identical t
       if (!fixture) return;
       const { admin, topic } = fixture;
       const steps = randomScript(random);
-      const committed = await writeScript(brokers, topic, steps);
+      const committed = await writeScript(testBrokers(), topic, steps);
       const end = await awaitStableEnd(admin, topic);
       const maxBytes = [1, 120, 300, 1_000, 1_048_576][Math.floor(random() * 5)] ?? 1;
 
-      const { delivered } = await readCommitted(brokers, topic, end, maxBytes);
+      const { delivered } = await readCommitted(testBrokers(), topic, end, maxBytes);
 
       const context = `seed ${seed} run ${run} maxBytes ${maxBytes} script ${JSON.stringify(steps)}`;
       assert.deepEqual(values(delivered), committed, context);
