@@ -170,12 +170,12 @@ export class LocalNode implements LocalKafkaNode {
   async #signal(signal: NodeJS.Signals, graceMs: number): Promise<void> {
     const pid = this.pid();
     if (pid !== undefined) {
-      process.kill(pid, signal);
+      sendSignal(pid, signal);
       const deadline = Date.now() + graceMs;
       while (isNodeProcess(pid, this.#files.properties)) {
         if (Date.now() > deadline) {
           if (signal === 'SIGKILL') throw new Error(`Kafka node ${this.id} (pid ${pid}) survived SIGKILL`);
-          process.kill(pid, 'SIGKILL');
+          sendSignal(pid, 'SIGKILL');
           signal = 'SIGKILL';
         }
         await sleep(100);
@@ -216,6 +216,15 @@ export async function waitUntilReady(
       );
     }
     await sleep(200);
+  }
+}
+
+// The process may end between the liveness check and the signal: that is what we wanted anyway.
+function sendSignal(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch (error) {
+    if (!(error instanceof Error && 'code' in error && error.code === 'ESRCH')) throw error;
   }
 }
 
