@@ -4,7 +4,7 @@ import {
   TransactionMisuseError,
   VersionLaggingError,
 } from '../errors.ts';
-import { foldByKey, type Row, type RowChange, rowKeyOf } from '../model/row-changes.ts';
+import { foldByKey, type Row, type RowChange, rowKeyOf, toJson } from '../model/row-changes.ts';
 import {
   assertIdentifier,
   type VersionedTable,
@@ -226,8 +226,11 @@ export class MemoryReadStore implements ReadStore<MemoryTx> {
     const folded = foldByKey(changes);
     if (folded.length === 0 || (active !== undefined && active !== version)) return 0;
     this.#tx(tx).effects.push(() => {
-      for (const c of folded)
-        this.#state.appendChange({ projection, version, key: c.key, op: c.op, row: c.row });
+      for (const c of folded) {
+        // Stored as JSON, as the SQL stores do, so readers see the same values from every store.
+        const row = JSON.parse(toJson(c.row)) as Row;
+        this.#state.appendChange({ projection, version, key: c.key, op: c.op, row });
+      }
     });
     tx.afterCommit(() => this.#hub.wake(projection));
     return folded.length;
@@ -322,7 +325,8 @@ export class MemoryReadStore implements ReadStore<MemoryTx> {
   }
 
   async loadRows(table: VersionedTable, keys: readonly Row[], tx?: MemoryTx): Promise<Map<string, Row>> {
-    const rows = this.#state.tables.get(table.name)?.rows ?? new Map<string, Row>();
+    const rows = this.#state.tables.get(table.name)?.rows;
+    if (!rows) throw new TransactionMisuseError(`table ${table.name} does not exist`);
     const staged = tx ? this.#tx(tx).rows.get(table.name) : undefined;
     const found = new Map<string, Row>();
     for (const keyRow of keys) {

@@ -17,8 +17,16 @@ export class ChangeListener {
   #retryMs = 100;
   #closed = false;
 
-  constructor(connectionString: string, channel: string, onError: (error: Error) => void) {
+  readonly #applicationName: string;
+
+  constructor(
+    connectionString: string,
+    channel: string,
+    applicationName: string,
+    onError: (error: Error) => void,
+  ) {
     this.#connectionString = connectionString;
+    this.#applicationName = applicationName;
     this.#channel = channel;
     this.#onError = onError;
   }
@@ -28,16 +36,11 @@ export class ChangeListener {
     const set = this.#subscribers.get(projection) ?? new Set();
     this.#subscribers.set(projection, set);
     set.add(onWake);
-    if (this.#client === undefined) await (this.#connecting ??= this.#connect());
+    if (this.#client === undefined) await this.#ensureConnected();
     return async () => {
       set.delete(onWake);
       if (set.size === 0) this.#subscribers.delete(projection);
     };
-  }
-
-  /** The backend pid of the listening connection (for diagnostics and tests). */
-  get backendPid(): number | undefined {
-    return (this.#client as (pg.Client & { processID?: number }) | undefined)?.processID;
   }
 
   async close(): Promise<void> {
@@ -48,8 +51,16 @@ export class ChangeListener {
     await client?.end().catch(() => undefined);
   }
 
+  #ensureConnected(): Promise<void> {
+    this.#connecting ??= this.#connect();
+    return this.#connecting;
+  }
+
   async #connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.#connectionString });
+    const client = new pg.Client({
+      connectionString: this.#connectionString,
+      application_name: this.#applicationName,
+    });
     client.on('notification', (message) => this.#wake(message.payload));
     client.on('error', (error) => this.#lost(client, error));
     client.on('end', () => this.#lost(client, new Error('change listener connection ended')));
@@ -89,7 +100,7 @@ export class ChangeListener {
     this.#retryTimer = setTimeout(async () => {
       this.#retryTimer = undefined;
       try {
-        await (this.#connecting ??= this.#connect());
+        await this.#ensureConnected();
         this.#wake(undefined);
       } catch (error) {
         this.#onError(error as Error);

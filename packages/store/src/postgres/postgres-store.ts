@@ -32,14 +32,16 @@ export async function openPostgresStore(options: PostgresStoreOptions = {}): Pro
   pool.on('error', onError);
   const db = new Kysely<ProjectionDatabase>({ dialect: new PostgresDialect({ pool }) });
   const channel = options.channel ?? 'sluice_changes';
-  const listener = new ChangeListener(connectionString, channel, onError);
+  const schema = options.schema ?? 'sluice';
+  // Named after the schema, so an operator (or a test) can find this store's listening session.
+  const listener = new ChangeListener(connectionString, channel, `sluice-listener:${schema}`, onError);
   const notifier: ChangeNotifier = {
     notify: (tx: SqlTx, projection: string) => notifyChangesSql(tx.db, channel, projection),
     subscribe: (projection: string, onWake: () => void): Promise<Unsubscribe> =>
       listener.subscribe(projection, onWake),
     close: () => listener.close(),
   };
-  const store = new SqlReadStore('postgres', db, options.schema ?? 'sluice', notifier);
+  const store = new SqlReadStore('postgres', db, schema, notifier);
   try {
     await store.migrate();
   } catch (error) {

@@ -67,10 +67,16 @@ export async function commitOffsetsSql(
   const table = sql.table(`${schema}.projection_offsets`);
   if (updates.length > 0) {
     const [topics, partitions, offsets] = columnsOf(updates);
-    await sql`UPDATE ${table} AS o SET next_offset = u.next_offset, updated_at = now()
-      FROM UNNEST(${topics}::text[], ${partitions}::integer[], ${offsets}::bigint[]) AS u(topic, partition, next_offset)
+    const previous = updates.map(([tp]) => stored.get(tp)!.toString());
+    // The rows are locked, so the guard on the old value cannot fail; it keeps the CAS visible in SQL.
+    const result = await sql`UPDATE ${table} AS o SET next_offset = u.next_offset, updated_at = now()
+      FROM UNNEST(${topics}::text[], ${partitions}::integer[], ${offsets}::bigint[], ${previous}::bigint[])
+        AS u(topic, partition, next_offset, previous)
       WHERE o.projection = ${projection} AND o.version = ${version}
-        AND o.topic = u.topic AND o.partition = u.partition`.execute(db);
+        AND o.topic = u.topic AND o.partition = u.partition AND o.next_offset = u.previous`.execute(db);
+    if (Number(result.numAffectedRows ?? 0n) !== updates.length) {
+      throw new OffsetConflictError(projection, version, []);
+    }
   }
   if (inserts.length > 0) {
     const [topics, partitions, offsets] = columnsOf(inserts);
