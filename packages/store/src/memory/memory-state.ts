@@ -1,3 +1,5 @@
+import { VersionLaggingError } from '../errors.ts';
+import { lagOf } from '../model/ordering.ts';
 import type { Row } from '../model/row-changes.ts';
 import type { TableDefinition } from '../model/table-definition.ts';
 import type { TopicPartitionKey } from '../model/topic-partition.ts';
@@ -6,8 +8,10 @@ import type {
   ParkedEvent,
   ProjectionError,
   ProjectionState,
+  ProjectionStatus,
   StoredParkedEvent,
 } from '../read-store.ts';
+import { MemoryLeases } from './memory-leases.ts';
 
 /** What the memory store knows about one projection version. */
 export interface VersionRecord {
@@ -29,7 +33,7 @@ export interface ProjectionRecord {
 export class MemoryState {
   readonly tables = new Map<string, { definition: TableDefinition; rows: Map<string, Row> }>();
   readonly offsets = new Map<string, Map<TopicPartitionKey, bigint>>();
-  readonly leases = new Map<string, { holder: string; expiresAt: number }>();
+  readonly leases = new MemoryLeases();
   readonly projections = new Map<string, ProjectionRecord>();
   readonly changeLog: ChangeEntry[] = [];
   readonly parked: StoredParkedEvent[] = [];
@@ -64,6 +68,59 @@ export class MemoryState {
       p.partition === event.partition &&
       p.offset === event.offset;
     if (!this.parked.some(same)) this.parked.push({ ...event, parkedAt: new Date() });
+  }
+
+  /** The status of one projection, without dropped versions. */
+  status(projection: string): ProjectionStatus | undefined {
+    const record = this.projections.get(projection);
+    if (!record) return undefined;
+    const versions = [...record.versions]
+      .filter(([, v]) => v.droppedAt === undefined)
+      .sort(([a], [b]) => a - b)
+      .map(([version, v]) => ({
+        version,
+        state: v.state,
+        lastError: v.lastError,
+        activatedAt: v.activatedAt,
+        retiredAt: v.retiredAt,
+        updatedAt: v.updatedAt,
+      }));
+    return { projection, activeVersion: record.active, versions };
+  }
+
+  /** The switch rule of the SQL stores, on maps; false when `version` already was active. */
+  activate(projection: string, version: number): boolean {
+    const record = this.projection(projection);
+    const active = record.active;
+    if (active === version) return false;
+    if (active !== undefined) {
+      const lagging = lagOf(
+        this.offsets.get(versionKey(projection, active)) ?? new Map(),
+        this.offsets.get(versionKey(projection, version)) ?? new Map(),
+      );
+      if (lagging.length > 0) throw new VersionLaggingError(projection, active, version, lagging);
+      this.version(projection, active).retiredAt = new Date();
+    }
+    record.active = version;
+    Object.assign(this.version(projection, version), {
+      state: 'running',
+      activatedAt: new Date(),
+      retiredAt: undefined,
+      droppedAt: undefined,
+      updatedAt: new Date(),
+    });
+    this.appendChange({ projection, version, key: '', op: 'reset', row: null });
+    return true;
+  }
+
+  /** Marks a version dropped and forgets its offsets, lease and parked events. */
+  forgetVersion(projection: string, version: number): void {
+    const key = versionKey(projection, version);
+    this.version(projection, version).droppedAt = new Date();
+    this.offsets.delete(key);
+    this.leases.delete(key);
+    const kept = this.parked.filter((p) => p.projection !== projection || p.version !== version);
+    this.parked.splice(0, this.parked.length, ...kept);
   }
 
   /** Appends to the change log unless another version of the projection is active. */

@@ -1,9 +1,5 @@
-import {
-  OffsetConflictError,
-  type OffsetMismatch,
-  TransactionMisuseError,
-  VersionLaggingError,
-} from '../errors.ts';
+import { OffsetConflictError, type OffsetMismatch, TransactionMisuseError } from '../errors.ts';
+import { byLogPosition } from '../model/ordering.ts';
 import { foldByKey, type Row, type RowChange, rowKeyOf, toJson } from '../model/row-changes.ts';
 import {
   assertIdentifier,
@@ -25,8 +21,6 @@ import type {
   StoreTx,
   Unsubscribe,
 } from '../read-store.ts';
-import { byPosition } from '../sql/parked.ts';
-import { lagOf } from '../sql/versions.ts';
 import { WakeHub } from '../wake/wake-hub.ts';
 import { MemoryState, versionKey } from './memory-state.ts';
 import { MemoryTx } from './memory-tx.ts';
@@ -117,24 +111,15 @@ export class MemoryReadStore implements ReadStore<MemoryTx> {
   }
 
   async acquireLease(projection: string, version: number, holder: string, ttlMs: number): Promise<boolean> {
-    const key = versionKey(projection, version);
-    const lease = this.#state.leases.get(key);
-    const now = Date.now();
-    if (lease && lease.holder !== holder && lease.expiresAt > now) return false;
-    this.#state.leases.set(key, { holder, expiresAt: now + ttlMs });
-    return true;
+    return this.#state.leases.acquire(versionKey(projection, version), holder, ttlMs);
   }
 
   async renewLease(projection: string, version: number, holder: string, ttlMs: number): Promise<boolean> {
-    const lease = this.#state.leases.get(versionKey(projection, version));
-    if (lease?.holder !== holder) return false;
-    lease.expiresAt = Date.now() + ttlMs;
-    return true;
+    return this.#state.leases.renew(versionKey(projection, version), holder, ttlMs);
   }
 
   async releaseLease(projection: string, version: number, holder: string): Promise<void> {
-    const key = versionKey(projection, version);
-    if (this.#state.leases.get(key)?.holder === holder) this.#state.leases.delete(key);
+    this.#state.leases.release(versionKey(projection, version), holder);
   }
 
   async setStatus(projection: string, version: number, state: ProjectionState, lastError?: ProjectionError) {
@@ -145,52 +130,19 @@ export class MemoryReadStore implements ReadStore<MemoryTx> {
   }
 
   async readStatus(projection: string): Promise<ProjectionStatus | undefined> {
-    const record = this.#state.projections.get(projection);
-    if (!record) return undefined;
-    const versions = [...record.versions]
-      .filter(([, v]) => v.droppedAt === undefined)
-      .sort(([a], [b]) => a - b)
-      .map(([version, v]) => ({
-        version,
-        state: v.state,
-        lastError: v.lastError,
-        activatedAt: v.activatedAt,
-        retiredAt: v.retiredAt,
-        updatedAt: v.updatedAt,
-      }));
-    return { projection, activeVersion: record.active, versions };
+    return this.#state.status(projection);
+  }
+
+  activateVersion(projection: string, version: number): Promise<void> {
+    return this.#exclusive(async () => {
+      if (this.#state.activate(projection, version)) this.#hub.wake(projection);
+    });
   }
 
   async listStatuses(): Promise<ProjectionStatus[]> {
     const names = [...this.#state.projections.keys()].sort();
     const statuses = await Promise.all(names.map((name) => this.readStatus(name)));
     return statuses.filter((s) => s !== undefined);
-  }
-
-  activateVersion(projection: string, version: number): Promise<void> {
-    return this.#exclusive(async () => {
-      const record = this.#state.projection(projection);
-      const active = record.active;
-      if (active === version) return;
-      if (active !== undefined) {
-        const lagging = lagOf(
-          this.#state.offsets.get(versionKey(projection, active)) ?? new Map(),
-          this.#state.offsets.get(versionKey(projection, version)) ?? new Map(),
-        );
-        if (lagging.length > 0) throw new VersionLaggingError(projection, active, version, lagging);
-        this.#state.version(projection, active).retiredAt = new Date();
-      }
-      record.active = version;
-      Object.assign(this.#state.version(projection, version), {
-        state: 'running',
-        activatedAt: new Date(),
-        retiredAt: undefined,
-        droppedAt: undefined,
-        updatedAt: new Date(),
-      });
-      this.#state.appendChange({ projection, version, key: '', op: 'reset', row: null });
-      this.#hub.wake(projection);
-    });
   }
 
   async dropRetired(graceMs: number, drop: DropVersion<MemoryTx>) {
@@ -206,19 +158,10 @@ export class MemoryReadStore implements ReadStore<MemoryTx> {
     return this.transaction(async (tx) => {
       for (const { projection, version } of due) {
         await drop(tx, projection, version);
-        tx.effects.push(() => this.#forgetVersion(projection, version));
+        tx.effects.push(() => this.#state.forgetVersion(projection, version));
       }
       return due;
     });
-  }
-
-  #forgetVersion(projection: string, version: number): void {
-    const key = versionKey(projection, version);
-    this.#state.version(projection, version).droppedAt = new Date();
-    this.#state.offsets.delete(key);
-    this.#state.leases.delete(key);
-    const kept = this.#state.parked.filter((p) => p.projection !== projection || p.version !== version);
-    this.#state.parked.splice(0, this.#state.parked.length, ...kept);
   }
 
   async appendChanges(tx: MemoryTx, projection: string, version: number, changes: readonly RowChange[]) {
@@ -269,7 +212,7 @@ export class MemoryReadStore implements ReadStore<MemoryTx> {
   async listParked(projection: string, version?: number): Promise<StoredParkedEvent[]> {
     return this.#state.parked
       .filter((p) => p.projection === projection && (version === undefined || p.version === version))
-      .sort(byPosition);
+      .sort(byLogPosition);
   }
 
   unpark(projection: string, version: number, key?: string): Promise<StoredParkedEvent[]> {
@@ -279,7 +222,7 @@ export class MemoryReadStore implements ReadStore<MemoryTx> {
       const removed = this.#state.parked.filter(match);
       const kept = this.#state.parked.filter((p) => !match(p));
       this.#state.parked.splice(0, this.#state.parked.length, ...kept);
-      return removed.sort(byPosition);
+      return removed.sort(byLogPosition);
     });
   }
 

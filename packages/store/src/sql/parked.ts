@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { byLogPosition } from '../model/ordering.ts';
 import { toJson } from '../model/row-changes.ts';
 import type { ParkedEvent, ProjectionError, StoredParkedEvent } from '../read-store.ts';
 import { type SqlExecutor, toBigInt } from './sql-tx.ts';
@@ -52,7 +53,7 @@ export async function selectParkedSql(
     ? sql<ParkedRow>`DELETE FROM ${table} ${where} RETURNING *`
     : sql<ParkedRow>`SELECT * FROM ${table} ${where}`;
   const { rows } = await query.execute(db);
-  return rows.map(fromRow).sort(byPosition);
+  return rows.map(fromRow).sort(byLogPosition);
 }
 
 function fromRow(r: ParkedRow): StoredParkedEvent {
@@ -73,12 +74,4 @@ function fromRow(r: ParkedRow): StoredParkedEvent {
     error,
     parkedAt: r.parked_at,
   };
-}
-
-/** Orders parked events as they were in the log. */
-export function byPosition(a: StoredParkedEvent, b: StoredParkedEvent): number {
-  if (a.version !== b.version) return a.version - b.version;
-  if (a.topic !== b.topic) return a.topic < b.topic ? -1 : 1;
-  if (a.partition !== b.partition) return a.partition - b.partition;
-  return a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0;
 }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import { type PartitionLag, VersionLaggingError } from '../errors.ts';
+import { VersionLaggingError } from '../errors.ts';
+import { lagOf } from '../model/ordering.ts';
 import { toJson } from '../model/row-changes.ts';
-import type { TopicPartitionKey } from '../model/topic-partition.ts';
 import type { ProjectionError, ProjectionState, ProjectionStatus, VersionStatus } from '../read-store.ts';
 import { appendResetSql } from './change-log.ts';
 import { lockProjectionWriters, selectOffsets } from './offsets.ts';
@@ -122,19 +122,6 @@ export async function activateVersionSql(
   );
   await appendResetSql(db, schema, projection, version);
   return true;
-}
-
-/** Partitions where the candidate's next offset is below the active version's (missing counts as 0). */
-export function lagOf(
-  active: ReadonlyMap<TopicPartitionKey, bigint>,
-  candidate: ReadonlyMap<TopicPartitionKey, bigint>,
-): PartitionLag[] {
-  const lagging: PartitionLag[] = [];
-  for (const [tp, next] of active) {
-    const theirs = candidate.get(tp);
-    if ((theirs ?? 0n) < next) lagging.push({ topicPartition: tp, active: next, candidate: theirs });
-  }
-  return lagging;
 }
 
 /** Retired versions past the grace period that are not active, locked for dropping. */
