@@ -3,8 +3,7 @@ import { TransactionMisuseError } from '../errors.ts';
 import type { StoreKind, StoreTx } from '../read-store.ts';
 
 /** Any table of a projection: the SQL stores do not know projection tables' shapes. */
-// biome-ignore lint/suspicious/noExplicitAny: Kysely's own constraint for table maps is Record<string, any>.
-export type ProjectionDatabase = Record<string, Record<string, any>>;
+export type ProjectionDatabase = Record<string, Record<string, unknown>>;
 
 /** A Kysely connection or transaction of a SQL store. */
 export type SqlExecutor = Kysely<ProjectionDatabase>;
