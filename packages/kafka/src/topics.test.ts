@@ -41,7 +41,9 @@ test('ensureTopics creates what is missing, then verifies; racing peers both suc
   const client = admin();
   cleanup(t, client, () => specs.map((s) => s.name));
 
-  const [first, second] = await Promise.all([ensureTopics(client, specs), ensureTopics(admin(), specs)]);
+  const peer = admin();
+  t.after(() => peer.close());
+  const [first, second] = await Promise.all([ensureTopics(client, specs), ensureTopics(peer, specs)]);
   assert.equal(first.created.length + second.created.length, specs.length, 'each topic created exactly once');
   const again = await ensureTopics(client, specs);
   assert.deepEqual(again.created, []);

@@ -101,7 +101,9 @@ export class TxnSession {
     return this.#serial(async () => {
       this.#expect('idle', 'begin');
       try {
-        this.#txn = await this.#producer.beginTransaction();
+        // A new producer must register as "no producer id yet" (-1/-1): the client's default (0/0) reads
+        // to the coordinator as a stale epoch of another producer and is refused as fenced.
+        this.#txn = await this.#producer.beginTransaction({ producerId: -1n, producerEpoch: -1 });
       } catch (error) {
         this.#producer.transaction?.cancel();
         if (isFencedError(error)) this.#fence(error);
@@ -225,7 +227,12 @@ export class TxnSession {
       // Whatever state the coordinator holds, a new producer with the same transactional id bumps
       // the epoch and makes the coordinator abort the open transaction.
       await this.#recreateProducer();
+      this.#finish();
+      return;
     }
+    // The client does not roll back idempotent sequence numbers of a failed produce: the next
+    // transaction would be refused OUT_OF_ORDER_SEQUENCE_NUMBER. A new producer (new epoch) resets them.
+    if (this.#failure !== undefined) await this.#recreateProducer();
     this.#finish();
   }
 

@@ -13,6 +13,7 @@ import {
   stringDeserializers,
   stringSerializers,
 } from '@platformatic/kafka';
+import { javaCompatiblePartitioner } from '../client.ts';
 
 /** One step of a script: a record sent in the producer's open transaction, or its end. */
 export type ScriptStep =
@@ -65,6 +66,7 @@ export async function writeScript(
           transactionalId: `${topic}-p${step.producer}`,
           idempotent: true,
           retryDelay: 20,
+          partitioner: javaCompatiblePartitioner,
           serializers: stringSerializers,
         });
         producers.set(step.producer, producer);
