@@ -1,5 +1,5 @@
 /** Test helpers for Sluice: given/when/then for deciders and projections, broker and database fixtures. */
 export * from './decider-spec.ts';
-export * from './property.ts';
 export * from './kafka-fixture.ts';
 export * from './postgres-fixture.ts';
+export * from './property.ts';
