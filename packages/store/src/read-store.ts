@@ -116,6 +116,11 @@ export interface ReadStore<Tx extends StoreTx = StoreTx> {
   acquireLease(projection: string, version: number, holder: string, ttlMs: number): Promise<boolean>;
   /** Extends a lease `holder` still holds; false if it was lost. */
   renewLease(projection: string, version: number, holder: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Inside a batch's transaction: whether `holder` still holds an unexpired lease. On SQL stores the
+   * lease row stays share-locked until the transaction ends, so a takeover waits for it (fencing).
+   */
+  holdsLease(tx: Tx, projection: string, version: number, holder: string): Promise<boolean>;
   /** Gives a lease up so another holder can take it at once. */
   releaseLease(projection: string, version: number, holder: string): Promise<void>;
 
@@ -155,9 +160,12 @@ export interface ReadStore<Tx extends StoreTx = StoreTx> {
   /** Whether any event of `key` is parked, so later events of the key must be parked behind it. */
   isKeyParked(projection: string, version: number, key: string, tx?: Tx): Promise<boolean>;
   /** Parked events of a projection (one version or all), in topic/partition/offset order. */
-  listParked(projection: string, version?: number): Promise<StoredParkedEvent[]>;
-  /** Removes parked events (of one key, or all of the version) and returns them in offset order for replay. */
-  unpark(projection: string, version: number, key?: string): Promise<StoredParkedEvent[]>;
+  listParked(projection: string, version?: number, tx?: Tx): Promise<StoredParkedEvent[]>;
+  /**
+   * Removes parked events (of one key, or all of the version) and returns them in offset order for
+   * replay; with `tx`, the removal commits with that transaction.
+   */
+  unpark(projection: string, version: number, key?: string, tx?: Tx): Promise<StoredParkedEvent[]>;
 
   /** Creates a version's tables (`p_<name>_v<version>`) if missing and runs each table's own migration. */
   prepareTables(version: number, tables: readonly ProjectionTableSpec<Tx>[]): Promise<VersionedTable[]>;
@@ -169,6 +177,8 @@ export interface ReadStore<Tx extends StoreTx = StoreTx> {
   ): Promise<{ upserted: number; deleted: number }>;
   /** Reads rows by key (rows holding at least the key columns); the result is keyed by row key. */
   loadRows(table: VersionedTable, keys: readonly Row[], tx?: Tx): Promise<Map<string, Row>>;
+  /** Rows whose columns equal every entry of `where` (all rows when it is empty), in key order. */
+  findRows(table: VersionedTable, where?: Row, tx?: Tx): Promise<Row[]>;
   /** Drops a projection table (used by a `DropVersion`). */
   dropTable(tx: Tx, tableName: string): Promise<void>;
 

@@ -19,6 +19,12 @@ export class MemoryLeases {
     return true;
   }
 
+  /** Whether `holder` holds the lease and it has not expired. */
+  holds(key: string, holder: string): boolean {
+    const lease = this.#leases.get(key);
+    return lease?.holder === holder && lease.expiresAt > Date.now();
+  }
+
   /** Deletes `holder`'s lease. */
   release(key: string, holder: string): void {
     if (this.#leases.get(key)?.holder === holder) this.#leases.delete(key);

@@ -118,6 +118,11 @@ export class MemoryReadStore implements ReadStore<MemoryTx> {
     return this.#state.leases.renew(versionKey(projection, version), holder, ttlMs);
   }
 
+  async holdsLease(tx: MemoryTx, projection: string, version: number, holder: string): Promise<boolean> {
+    this.#tx(tx);
+    return this.#state.leases.holds(versionKey(projection, version), holder);
+  }
+
   async releaseLease(projection: string, version: number, holder: string): Promise<void> {
     this.#state.leases.release(versionKey(projection, version), holder);
   }
@@ -209,21 +214,29 @@ export class MemoryReadStore implements ReadStore<MemoryTx> {
     return this.#state.parked.some(match) || (tx !== undefined && this.#tx(tx).parked.some(match));
   }
 
-  async listParked(projection: string, version?: number): Promise<StoredParkedEvent[]> {
-    return this.#state.parked
-      .filter((p) => p.projection === projection && (version === undefined || p.version === version))
-      .sort(byLogPosition);
+  async listParked(projection: string, version?: number, tx?: MemoryTx): Promise<StoredParkedEvent[]> {
+    const match = (p: ParkedEvent) =>
+      p.projection === projection && (version === undefined || p.version === version);
+    const staged = tx === undefined ? [] : this.#tx(tx).parked.filter(match);
+    return [
+      ...this.#state.parked.filter(match),
+      ...staged.map((p) => ({ ...p, parkedAt: new Date() })),
+    ].sort(byLogPosition);
   }
 
-  unpark(projection: string, version: number, key?: string): Promise<StoredParkedEvent[]> {
-    return this.#exclusive(async () => {
-      const match = (p: StoredParkedEvent) =>
-        p.projection === projection && p.version === version && (key === undefined || p.key === key);
+  unpark(projection: string, version: number, key?: string, tx?: MemoryTx): Promise<StoredParkedEvent[]> {
+    const match = (p: StoredParkedEvent) =>
+      p.projection === projection && p.version === version && (key === undefined || p.key === key);
+    const remove = () => {
       const removed = this.#state.parked.filter(match);
       const kept = this.#state.parked.filter((p) => !match(p));
       this.#state.parked.splice(0, this.#state.parked.length, ...kept);
       return removed.sort(byLogPosition);
-    });
+    };
+    if (tx === undefined) return this.#exclusive(async () => remove());
+    // Inside a transaction: report now, remove at commit.
+    this.#tx(tx).effects.push(() => void remove());
+    return Promise.resolve(this.#state.parked.filter(match).sort(byLogPosition));
   }
 
   async prepareTables(
@@ -278,6 +291,20 @@ export class MemoryReadStore implements ReadStore<MemoryTx> {
       if (row) found.set(key, row);
     }
     return found;
+  }
+
+  async findRows(table: VersionedTable, where: Row = {}, tx?: MemoryTx): Promise<Row[]> {
+    const rows = this.#state.tables.get(table.name)?.rows;
+    if (!rows) throw new TransactionMisuseError(`table ${table.name} does not exist`);
+    const merged = new Map(rows);
+    for (const [key, row] of (tx ? this.#tx(tx).rows.get(table.name) : undefined) ?? []) {
+      row === null ? merged.delete(key) : merged.set(key, row);
+    }
+    const wanted = Object.entries(where).map(([column, value]) => [column, toJson(value)] as const);
+    return [...merged]
+      .filter(([, row]) => wanted.every(([column, value]) => toJson(row[column]) === value))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, row]) => row);
   }
 
   async dropTable(tx: MemoryTx, tableName: string): Promise<void> {

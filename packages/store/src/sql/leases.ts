@@ -36,6 +36,20 @@ export async function renewLeaseSql(
   return Number(result.numAffectedRows ?? 0n) === 1;
 }
 
+/** Whether `holder` holds an unexpired lease; share-locks the row until the transaction ends. */
+export async function holdsLeaseSql(
+  db: SqlExecutor,
+  schema: string,
+  projection: string,
+  version: number,
+  holder: string,
+): Promise<boolean> {
+  const { rows } = await sql`SELECT 1 FROM ${sql.table(`${schema}.projection_leases`)}
+    WHERE projection = ${projection} AND version = ${version} AND holder = ${holder} AND expires_at > now()
+    FOR SHARE`.execute(db);
+  return rows.length === 1;
+}
+
 /** Deletes `holder`'s lease. */
 export async function releaseLeaseSql(
   db: SqlExecutor,

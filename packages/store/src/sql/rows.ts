@@ -87,6 +87,21 @@ export async function loadRowsSql(
   return found;
 }
 
+/** Rows matching every column of `where` by equality, ordered by the key columns. */
+export async function findRowsSql(db: SqlExecutor, table: VersionedTable, where: Row): Promise<Row[]> {
+  const { columns, key } = table.definition;
+  const conditions = Object.entries(where).map(([name, value]) => {
+    assertIdentifier('column', name);
+    const type = columns[name];
+    if (type === undefined) throw new TypeError(`${table.definition.name} has no column ${name}`);
+    return sql`${sql.raw(`"${name}"`)} = ${toParam(type, value)}::${sql.raw(type)}`;
+  });
+  const filter = conditions.length === 0 ? sql`` : sql`WHERE ${sql.join(conditions, sql` AND `)}`;
+  const { rows } = await sql<Record<string, unknown>>`SELECT * FROM ${sql.raw(table.qualified)} ${filter}
+    ORDER BY ${columnNames(key)}`.execute(db);
+  return rows.map((raw) => normaliseRow(columns, raw));
+}
+
 function normaliseRow(columns: TableDefinition['columns'], raw: Record<string, unknown>): Row {
   const row: Record<string, unknown> = {};
   for (const [name, type] of Object.entries(columns)) {

@@ -17,11 +17,11 @@ import type {
   Unsubscribe,
 } from '../read-store.ts';
 import { appendChangesSql, pruneChangesSql, readChangesSql } from './change-log.ts';
-import { acquireLeaseSql, releaseLeaseSql, renewLeaseSql } from './leases.ts';
+import { acquireLeaseSql, holdsLeaseSql, releaseLeaseSql, renewLeaseSql } from './leases.ts';
 import { lockMigrations, migrateBookkeeping } from './migrations.ts';
 import { commitOffsetsSql, selectOffsets } from './offsets.ts';
 import { isKeyParkedSql, parkEventSql, selectParkedSql } from './parked.ts';
-import { createTableSql, dropTableSql, loadRowsSql, versionedTable, writeRowsSql } from './rows.ts';
+import { createTableSql, dropTableSql, findRowsSql, loadRowsSql, versionedTable, writeRowsSql } from './rows.ts';
 import { asSqlTx, type ProjectionDatabase, type SqlExecutor, SqlTx } from './sql-tx.ts';
 import {
   activateVersionSql,
@@ -99,6 +99,10 @@ export class SqlReadStore implements ReadStore<SqlTx> {
     return renewLeaseSql(this.#db, this.schema, projection, version, holder, ttlMs);
   }
 
+  holdsLease(tx: SqlTx, projection: string, version: number, holder: string): Promise<boolean> {
+    return holdsLeaseSql(this.#on(tx), this.schema, projection, version, holder);
+  }
+
   releaseLease(projection: string, version: number, holder: string): Promise<void> {
     return releaseLeaseSql(this.#db, this.schema, projection, version, holder);
   }
@@ -162,12 +166,12 @@ export class SqlReadStore implements ReadStore<SqlTx> {
     return isKeyParkedSql(this.#on(tx), this.schema, projection, version, key);
   }
 
-  listParked(projection: string, version?: number): Promise<StoredParkedEvent[]> {
-    return selectParkedSql(this.#db, this.schema, { projection, version }, false);
+  listParked(projection: string, version?: number, tx?: SqlTx): Promise<StoredParkedEvent[]> {
+    return selectParkedSql(this.#on(tx), this.schema, { projection, version }, false);
   }
 
-  unpark(projection: string, version: number, key?: string): Promise<StoredParkedEvent[]> {
-    return selectParkedSql(this.#db, this.schema, { projection, version, key }, true);
+  unpark(projection: string, version: number, key?: string, tx?: SqlTx): Promise<StoredParkedEvent[]> {
+    return selectParkedSql(this.#on(tx), this.schema, { projection, version, key }, true);
   }
 
   async prepareTables(
@@ -192,6 +196,10 @@ export class SqlReadStore implements ReadStore<SqlTx> {
 
   loadRows(table: VersionedTable, keys: readonly Row[], tx?: SqlTx): Promise<Map<string, Row>> {
     return loadRowsSql(this.#on(tx), table, keys);
+  }
+
+  findRows(table: VersionedTable, where: Row = {}, tx?: SqlTx): Promise<Row[]> {
+    return findRowsSql(this.#on(tx), table, where);
   }
 
   dropTable(tx: SqlTx, tableName: string): Promise<void> {
