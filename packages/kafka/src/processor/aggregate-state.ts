@@ -1,4 +1,5 @@
 import { type DedupWindow, decodeState, encodeState } from '@sluice/core';
+import { unsafe } from '../fault.ts';
 
 /** What the processor holds for one aggregate: its state, version and recent command ids. */
 export interface AggregateEntry {
@@ -41,6 +42,8 @@ export class StateOverlay {
   }
 
   set(partition: number, key: string, entry: AggregateEntry): void {
+    // Test-only: writing through to the committed state is what the overlay exists to prevent.
+    if (unsafe('no-overlay')) this.#base.get(partition)?.aggregates.set(key, entry);
     let changes = this.#changes.get(partition);
     if (!changes) {
       changes = new Map();
