@@ -38,6 +38,40 @@ export {
   openPostgresStore,
   type PostgresStoreOptions,
 } from './postgres/postgres-store.ts';
+export type { PoisonPolicy } from './projector/apply-batch.ts';
+export { KeyNotLoadedError } from './projector/batch-tables.ts';
+export { type ChangeFeedOptions, changeFeed } from './projector/change-feed.ts';
+export type { StoredRecord } from './projector/log-records.ts';
+export type { ProjectionProgress } from './projector/progress.ts';
+export {
+  type AnyProjection,
+  type BatchTable,
+  type BatchTables,
+  COMMAND_RESULT_EVENT,
+  COMMAND_RESULTS_TOPIC,
+  defineProjection,
+  type LogPosition,
+  type ProjectionDefinition,
+  type ProjectionEvent,
+  type TableMap,
+  type VersionedTables,
+} from './projector/projection.ts';
+export { type BatchReport, Projector, type ProjectorOptions } from './projector/projector.ts';
+export {
+  LeaseLostError,
+  PoisonEventError,
+  ProjectionBehindError,
+  UnknownProjectionError,
+} from './projector/projector-errors.ts';
+export { ReadSide, type ReadSideOptions } from './projector/read-side.ts';
+export {
+  dropRetiredTables,
+  type Rebuild,
+  type RebuildOptions,
+  rebuildProjection,
+} from './projector/rebuild.ts';
+export { type RetryOptions, type RetryReport, retryProjection } from './projector/retry.ts';
+export { prepareProjectionTables } from './projector/tables.ts';
 export type * from './read-store.ts';
 export { SqlReadStore } from './sql/sql-read-store.ts';
 export type { ProjectionDatabase, SqlTx } from './sql/sql-tx.ts';

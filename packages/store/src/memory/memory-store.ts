@@ -67,6 +67,10 @@ export class MemoryReadStore implements ReadStore<MemoryTx> {
       for (const [tp, next] of staged) offsets.set(tp, next);
       this.#state.offsets.set(key, offsets);
     }
+    if (tx.unparked.length > 0) {
+      const kept = this.#state.parked.filter((p) => !tx.unparked.some((match) => match(p)));
+      this.#state.parked.splice(0, this.#state.parked.length, ...kept);
+    }
     for (const event of tx.parked) this.#state.park(event);
     for (const effect of tx.effects) effect();
   }
@@ -211,15 +215,18 @@ export class MemoryReadStore implements ReadStore<MemoryTx> {
 
   async isKeyParked(projection: string, version: number, key: string, tx?: MemoryTx): Promise<boolean> {
     const match = (p: ParkedEvent) => p.projection === projection && p.version === version && p.key === key;
-    return this.#state.parked.some(match) || (tx !== undefined && this.#tx(tx).parked.some(match));
+    const removed = tx === undefined ? [] : this.#tx(tx).unparked;
+    const stored = this.#state.parked.some((p) => match(p) && !removed.some((gone) => gone(p)));
+    return stored || (tx !== undefined && tx.parked.some(match));
   }
 
   async listParked(projection: string, version?: number, tx?: MemoryTx): Promise<StoredParkedEvent[]> {
     const match = (p: ParkedEvent) =>
       p.projection === projection && (version === undefined || p.version === version);
     const staged = tx === undefined ? [] : this.#tx(tx).parked.filter(match);
+    const removed = tx === undefined ? [] : tx.unparked;
     return [
-      ...this.#state.parked.filter(match),
+      ...this.#state.parked.filter((p) => match(p) && !removed.some((gone) => gone(p))),
       ...staged.map((p) => ({ ...p, parkedAt: new Date() })),
     ].sort(byLogPosition);
   }
@@ -234,9 +241,12 @@ export class MemoryReadStore implements ReadStore<MemoryTx> {
       return removed.sort(byLogPosition);
     };
     if (tx === undefined) return this.#exclusive(async () => remove());
-    // Inside a transaction: report now, remove at commit.
-    this.#tx(tx).effects.push(() => void remove());
-    return Promise.resolve(this.#state.parked.filter(match).sort(byLogPosition));
+    // Inside a transaction: report now, remove at commit (and hide from this transaction's reads).
+    const found = this.#state.parked.filter(
+      (p) => match(p) && !this.#tx(tx).unparked.some((gone) => gone(p)),
+    );
+    tx.unparked.push((p) => found.includes(p as StoredParkedEvent));
+    return Promise.resolve(found.sort(byLogPosition));
   }
 
   async prepareTables(

@@ -15,6 +15,8 @@ export class MemoryTx implements StoreTx {
   readonly offsets = new Map<string, Map<TopicPartitionKey, bigint>>();
   /** Staged parked events, visible to `isKeyParked` within this transaction. */
   readonly parked: ParkedEvent[] = [];
+  /** Parked events removed by this transaction (replayed), applied before `parked` at commit. */
+  readonly unparked: Array<(event: ParkedEvent) => boolean> = [];
   /** Other staged effects (change log, parked events, drops), applied in order at commit. */
   readonly effects: Array<() => void> = [];
   readonly #afterCommit: Array<() => void> = [];

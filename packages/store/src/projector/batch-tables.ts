@@ -84,7 +84,7 @@ export class StagedTable implements BatchTable {
   /** Row, null (absent), or undefined (unknown). */
   #lookup(rowKey: string): Row | null | undefined {
     if (this.#known.has(rowKey)) return this.#known.get(rowKey);
-    return this.#base?.#lookup(rowKey);
+    return this.#base === undefined ? undefined : this.#base.#lookup(rowKey);
   }
 }
 

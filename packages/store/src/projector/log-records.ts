@@ -46,7 +46,11 @@ export function toStoredRecord(record: FetchedRecord): StoredRecord {
 
 /** Decodes a record of an events topic or of `command-results`, upcasting old payloads. */
 export function decodeRecord(record: StoredRecord, prefix: string, upcasters?: Upcasters): DecodedRecord {
-  const log: LogPosition = { topic: record.topic, partition: record.partition, offset: BigInt(record.offset) };
+  const log: LogPosition = {
+    topic: record.topic,
+    partition: record.partition,
+    offset: BigInt(record.offset),
+  };
   if (record.topic === prefix + COMMAND_RESULTS_TOPIC) return decodeResult(record, log);
   const aggregateType = aggregateTypeOfTopic(record.topic, prefix);
   if (aggregateType === undefined)

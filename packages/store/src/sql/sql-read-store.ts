@@ -21,7 +21,14 @@ import { acquireLeaseSql, holdsLeaseSql, releaseLeaseSql, renewLeaseSql } from '
 import { lockMigrations, migrateBookkeeping } from './migrations.ts';
 import { commitOffsetsSql, selectOffsets } from './offsets.ts';
 import { isKeyParkedSql, parkEventSql, selectParkedSql } from './parked.ts';
-import { createTableSql, dropTableSql, findRowsSql, loadRowsSql, versionedTable, writeRowsSql } from './rows.ts';
+import {
+  createTableSql,
+  dropTableSql,
+  findRowsSql,
+  loadRowsSql,
+  versionedTable,
+  writeRowsSql,
+} from './rows.ts';
 import { asSqlTx, type ProjectionDatabase, type SqlExecutor, SqlTx } from './sql-tx.ts';
 import {
   activateVersionSql,

@@ -1,0 +1,336 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type KafkaConnection, PartitionReader } from '@sluice/kafka';
+import { OffsetConflictError, VersionLaggingError } from '../errors.ts';
+import {
+  parseTopicPartitionKey,
+  type TopicPartitionKey,
+  topicPartitionKey,
+} from '../model/topic-partition.ts';
+import type { ReadStore } from '../read-store.ts';
+import { applyBatch, type BatchOutcome, type PoisonPolicy } from './apply-batch.ts';
+import { decodeRecord, toStoredRecord } from './log-records.ts';
+import { ProgressMeter, type ProjectionProgress } from './progress.ts';
+import type { AnyProjection, VersionedTables } from './projection.ts';
+import { LeaseLostError, PoisonEventError, projectionErrorOf } from './projector-errors.ts';
+import { prepareProjectionTables } from './tables.ts';
+
+/** Settings of a {@link Projector}. */
+export interface ProjectorOptions {
+  readonly store: ReadStore;
+  readonly connection: KafkaConnection;
+  readonly projection: AnyProjection;
+  /** Deployment topic prefix, e.g. `shop.`. */
+  readonly topicPrefix?: string;
+  /** Version to build; default the projection's version, or the active one when that is newer. */
+  readonly version?: number;
+  /** Lease holder name; default `<host>/<pid>/<random>`. */
+  readonly holder?: string;
+  readonly leaseTtlMs?: number;
+  readonly renewEveryMs?: number;
+  readonly poison?: PoisonPolicy;
+  /** Retries of a failing batch (with doubling delays) before events are isolated. */
+  readonly retries?: number;
+  readonly retryDelayMs?: number;
+  /** Switch to a newer active version built elsewhere (a CLI rebuild). Default true. */
+  readonly followActive?: boolean;
+  /** Stop once this version is active and caught up (a rebuild run by the CLI). */
+  readonly stopWhenActive?: boolean;
+  /** A pause before every fetch, to throttle the projector (tests). */
+  readonly batchDelayMs?: number;
+  readonly maxWaitMs?: number;
+}
+
+/** What a committed batch did, emitted as `batch`. */
+export interface BatchReport extends BatchOutcome {
+  readonly version: number;
+  readonly holder: string;
+  readonly records: number;
+}
+
+/**
+ * Runs one projection version: holds its lease, reads every source partition by manual assignment,
+ * and applies each batch with its offsets in one read-store transaction. Emits `progress`, `batch`,
+ * `activated`, `lease` (true/false), `stopped-on-poison` and `failure`.
+ */
+export class Projector extends EventEmitter {
+  readonly holder: string;
+  readonly #o: ProjectorOptions;
+  readonly #reader: PartitionReader;
+  readonly #topics: string[];
+  #version = 0;
+  #tables: VersionedTables<AnyProjection['tables']> | undefined;
+  #meter = new ProgressMeter();
+  #positions: Map<TopicPartitionKey, bigint> | undefined;
+  #expected = new Map<TopicPartitionKey, bigint | undefined>();
+  #holding = false;
+  #paused = false;
+  #active = false;
+  #switchTo: number | undefined;
+  #stopping = false;
+  #timer: NodeJS.Timeout | undefined;
+  #ticking = false;
+  #done: Promise<void> | undefined;
+
+  constructor(options: ProjectorOptions) {
+    super();
+    this.#o = options;
+    this.holder = options.holder ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+    this.#topics = options.projection.topics.map((t) => (options.topicPrefix ?? '') + t);
+    this.#reader = new PartitionReader({
+      connection: options.connection,
+      maxWaitMs: options.maxWaitMs ?? 200,
+    });
+  }
+
+  /** The version this projector builds. */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** Starts the loop; `stop()` ends it. Resolves once the tables exist. */
+  async start(): Promise<void> {
+    await this.#resolveVersion();
+    this.#timer = setInterval(() => void this.#tick(), this.#o.renewEveryMs ?? 2000);
+    this.#done = this.#run();
+  }
+
+  /** Resolves when the loop has ended (after `stop()`, or on its own with `stopWhenActive`). */
+  get done(): Promise<void> {
+    return this.#done ?? Promise.resolve();
+  }
+
+  /** Stops after the batch in flight and gives the lease up. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await this.done;
+  }
+
+  /** Progress as it is now. */
+  progress(): ProjectionProgress {
+    return this.#meter.snapshot(this.#o.projection.name, this.#version, this.#active);
+  }
+
+  async #resolveVersion(): Promise<void> {
+    const { store, projection } = this.#o;
+    const active = (await store.readStatus(projection.name))?.activeVersion;
+    this.#version = this.#o.version ?? Math.max(projection.version, active ?? 0);
+    this.#tables = await prepareProjectionTables(store, projection, this.#version);
+    this.#active = active === this.#version;
+    this.#meter = new ProgressMeter();
+    if (active === undefined) {
+      await store.setStatus(projection.name, this.#version, 'running');
+      await store.activateVersion(projection.name, this.#version);
+      this.#active = true;
+    } else if (!this.#active) {
+      await store.setStatus(
+        projection.name,
+        this.#version,
+        this.#version > active ? 'rebuilding' : 'running',
+      );
+    } else await store.setStatus(projection.name, this.#version, 'running');
+  }
+
+  async #run(): Promise<void> {
+    const renewEveryMs = this.#o.renewEveryMs ?? 2000;
+    try {
+      while (!this.#stopping) {
+        try {
+          if (this.#switchTo !== undefined) await this.#switch(this.#switchTo);
+          if (!this.#holding && !(await this.#acquire())) {
+            await sleep(renewEveryMs);
+            continue;
+          }
+          if (this.#paused) {
+            await sleep(Math.min(renewEveryMs, 250));
+            continue;
+          }
+          if (this.#positions === undefined) await this.#seek();
+          await this.#step();
+        } catch (error) {
+          this.emit('failure', error);
+          this.#positions = undefined;
+          await sleep(500);
+        }
+      }
+    } finally {
+      clearInterval(this.#timer);
+      if (this.#holding)
+        await this.#o.store.releaseLease(this.#o.projection.name, this.#version, this.holder);
+      this.#holding = false;
+      await this.#reader.close();
+    }
+  }
+
+  async #acquire(): Promise<boolean> {
+    const { store, projection } = this.#o;
+    const ok = await store.acquireLease(
+      projection.name,
+      this.#version,
+      this.holder,
+      this.#o.leaseTtlMs ?? 6000,
+    );
+    if (ok) {
+      this.#holding = true;
+      this.#positions = undefined;
+      this.emit('lease', true);
+    }
+    return ok;
+  }
+
+  /** Renews the lease, notices a `retry` after a stop, and follows a newer active version. */
+  async #tick(): Promise<void> {
+    if (this.#ticking || this.#stopping) return;
+    this.#ticking = true;
+    const { store, projection } = this.#o;
+    try {
+      if (this.#holding) {
+        const ttl = this.#o.leaseTtlMs ?? 6000;
+        if (!(await store.renewLease(projection.name, this.#version, this.holder, ttl))) {
+          this.#holding = false;
+          this.emit('lease', false);
+        }
+      }
+      const status = await store.readStatus(projection.name);
+      const mine = status?.versions.find((v) => v.version === this.#version);
+      if (this.#paused && mine?.state !== 'failed') {
+        this.#paused = false;
+        this.#positions = undefined;
+      }
+      const active = status?.activeVersion;
+      this.#active = active === this.#version;
+      if (active !== undefined && active > this.#version && this.#o.followActive !== false)
+        this.#switchTo = active;
+    } catch (error) {
+      this.emit('failure', error);
+    } finally {
+      this.#ticking = false;
+    }
+  }
+
+  async #switch(version: number): Promise<void> {
+    if (this.#holding) await this.#o.store.releaseLease(this.#o.projection.name, this.#version, this.holder);
+    this.#holding = false;
+    this.#switchTo = undefined;
+    this.#positions = undefined;
+    this.#version = version;
+    this.#tables = await prepareProjectionTables(this.#o.store, this.#o.projection, version);
+    this.#meter = new ProgressMeter();
+    this.#active = true;
+  }
+
+  async #seek(): Promise<void> {
+    const stored = await this.#o.store.readOffsets(this.#o.projection.name, this.#version);
+    const positions = new Map<TopicPartitionKey, bigint>();
+    this.#expected = new Map();
+    for (const topic of this.#topics) {
+      const starts = await this.#reader.startOffsets(topic);
+      const ends = await this.#reader.endOffsets(topic);
+      for (const [partition, start] of starts.entries()) {
+        const tp = topicPartitionKey(topic, partition);
+        const next = stored.get(tp);
+        positions.set(tp, next ?? start);
+        this.#expected.set(tp, next);
+        this.#meter.setStart(tp, start);
+        this.#meter.setEnd(tp, ends[partition] ?? start);
+        this.#meter.setNext(tp, next ?? start);
+      }
+    }
+    this.#positions = positions;
+  }
+
+  async #step(): Promise<void> {
+    if (this.#o.batchDelayMs) await sleep(this.#o.batchDelayMs);
+    const positions = this.#positions!;
+    const round = await this.#reader.fetch(
+      [...positions].map(([tp, offset]) => ({ ...parseTopicPartitionKey(tp), offset })),
+    );
+    for (const [tp, end] of round.lastStable) this.#meter.setEnd(tp, end);
+    const next = new Map<TopicPartitionKey, bigint>();
+    for (const [tp, offset] of round.next) if (offset > (positions.get(tp) ?? 0n)) next.set(tp, offset);
+    if (next.size > 0) {
+      const prefix = this.#o.topicPrefix ?? '';
+      const records = round.records.map((r) =>
+        decodeRecord(toStoredRecord(r), prefix, this.#o.projection.upcasters),
+      );
+      const outcome = await this.#commit(records, next);
+      if (outcome === undefined) return;
+      for (const [tp, offset] of next) {
+        positions.set(tp, offset);
+        this.#expected.set(tp, offset);
+        this.#meter.setNext(tp, offset);
+      }
+      this.#meter.count(records.length);
+      this.emit('batch', {
+        ...outcome,
+        version: this.#version,
+        holder: this.holder,
+        records: records.length,
+      });
+    }
+    await this.#maybeActivate();
+    this.emit('progress', this.progress());
+  }
+
+  async #commit(records: ReturnType<typeof decodeRecord>[], next: Map<TopicPartitionKey, bigint>) {
+    const { store, projection } = this.#o;
+    const expected = new Map(this.#expected);
+    const retries = this.#o.retries ?? 3;
+    let isolate = false;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await store.transaction((tx) =>
+          applyBatch(tx, {
+            store,
+            projection,
+            version: this.#version,
+            tables: this.#tables!,
+            holder: this.holder,
+            policy: this.#o.poison ?? 'stop',
+            isolate,
+            records,
+            expected,
+            next,
+          }),
+        );
+      } catch (error) {
+        if (error instanceof OffsetConflictError || error instanceof LeaseLostError) {
+          if (error instanceof LeaseLostError) this.#holding = false;
+          this.#positions = undefined;
+          this.emit('failure', error);
+          return undefined;
+        }
+        if (error instanceof PoisonEventError) {
+          await store.setStatus(projection.name, this.#version, 'failed', error.detail);
+          this.#paused = true;
+          this.emit('stopped-on-poison', error.detail);
+          return undefined;
+        }
+        if (this.#stopping || !this.#holding) return undefined;
+        this.emit('failure', error);
+        if (attempt > retries && !isolate) isolate = true;
+        else await sleep(Math.min(5000, (this.#o.retryDelayMs ?? 100) * 2 ** Math.min(attempt - 1, 6)));
+        if (attempt > retries * 3)
+          await store.setStatus(projection.name, this.#version, 'running', projectionErrorOf(error));
+      }
+    }
+  }
+
+  async #maybeActivate(): Promise<void> {
+    if (this.#active || !this.#meter.caughtUp()) return;
+    const { store, projection } = this.#o;
+    const active = (await store.readStatus(projection.name))?.activeVersion;
+    if (active !== undefined && active > this.#version) return;
+    try {
+      await store.activateVersion(projection.name, this.#version);
+    } catch (error) {
+      if (error instanceof VersionLaggingError) return; // the serving version moved on; catch up again
+      throw error;
+    }
+    this.#active = true;
+    this.emit('activated', this.#version);
+    if (this.#o.stopWhenActive) this.#stopping = true;
+  }
+}

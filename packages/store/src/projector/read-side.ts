@@ -1,0 +1,91 @@
+import { decodePositionToken, isSatisfiedBy, type PositionToken, SluiceError } from '@sluice/core';
+import { parseTopicPartitionKey } from '../model/topic-partition.ts';
+import type { ChangeEntry, ReadStore } from '../read-store.ts';
+import { type ChangeFeedOptions, changeFeed } from './change-feed.ts';
+import type { AnyProjection, TableMap, VersionedTables } from './projection.ts';
+import { ProjectionBehindError, UnknownProjectionError } from './projector-errors.ts';
+import { prepareProjectionTables } from './tables.ts';
+import { WakeSignal } from './wake-signal.ts';
+
+/** Settings of a {@link ReadSide}. */
+export interface ReadSideOptions {
+  readonly store: ReadStore;
+  readonly projections: readonly AnyProjection[];
+  readonly topicPrefix?: string;
+}
+
+/** What queries need from the projections: the active tables, read-your-writes waits, change feeds. */
+export class ReadSide {
+  readonly store: ReadStore;
+  readonly #byName: Map<string, AnyProjection>;
+  readonly #prefix: string;
+  readonly #tables = new Map<string, VersionedTables<TableMap>>();
+
+  constructor(options: ReadSideOptions) {
+    this.store = options.store;
+    this.#prefix = options.topicPrefix ?? '';
+    this.#byName = new Map(options.projections.map((p) => [p.name, p]));
+  }
+
+  /** The projection named `name`; throws `UNKNOWN_PROJECTION`. */
+  projection(name: string): AnyProjection {
+    const projection = this.#byName.get(name);
+    if (projection === undefined) throw new UnknownProjectionError(name);
+    return projection;
+  }
+
+  /** The tables of the version queries read now (it changes at a version switch: resolve per query). */
+  async tables(name: string): Promise<VersionedTables<TableMap>> {
+    const projection = this.projection(name);
+    const active = (await this.store.readStatus(name))?.activeVersion;
+    if (active === undefined) throw new UnknownProjectionError(name, 'has no active version yet');
+    const cacheKey = `${name}\u0000${active}`;
+    let tables = this.#tables.get(cacheKey);
+    if (tables === undefined) {
+      tables = await prepareProjectionTables(this.store, projection, active);
+      this.#tables.set(cacheKey, tables);
+    }
+    return tables;
+  }
+
+  /** Whether the active version has passed every entry of the token on topics it reads. */
+  async isSatisfied(name: string, token: PositionToken): Promise<boolean> {
+    const projection = this.projection(name);
+    const active = (await this.store.readStatus(name))?.activeVersion;
+    const offsets = active === undefined ? new Map() : await this.store.readOffsets(name, active);
+    const next = [...offsets].map(([tp, nextOffset]) => ({ ...parseTopicPartitionKey(tp), nextOffset }));
+    return isSatisfiedBy(
+      token,
+      next,
+      projection.topics.map((t) => this.#prefix + t),
+    );
+  }
+
+  /**
+   * Resolves once the projection has applied everything the token names, woken by the store's change
+   * notifications; after `timeoutMs` throws `ProjectionBehindError` (`PROJECTION_BEHIND`).
+   */
+  async waitForPosition(name: string, token: string | PositionToken, timeoutMs = 5000): Promise<void> {
+    const decoded = typeof token === 'string' ? decodePositionToken(token) : { ok: true as const, token };
+    if (!decoded.ok) throw new SluiceError(decoded.code, decoded.message);
+    const deadline = performance.now() + timeoutMs;
+    const wake = await WakeSignal.open(this.store, name);
+    try {
+      for (;;) {
+        if (await this.isSatisfied(name, decoded.token)) return;
+        const left = deadline - performance.now();
+        if (left <= 0) throw new ProjectionBehindError(name, timeoutMs);
+        // Notifications come with every batch that changed rows; the re-check covers those that did not.
+        await wake.wait(Math.min(left, 250));
+      }
+    } finally {
+      await wake.close();
+    }
+  }
+
+  /** The projection's changes after `afterPosition`, live; see {@link changeFeed}. */
+  changes(name: string, afterPosition = 0n, options: ChangeFeedOptions = {}): AsyncGenerator<ChangeEntry> {
+    this.projection(name);
+    return changeFeed(this.store, name, afterPosition, options);
+  }
+}

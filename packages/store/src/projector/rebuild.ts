@@ -1,0 +1,79 @@
+import { on } from 'node:events';
+import type { KafkaConnection } from '@sluice/kafka';
+import { versionedTableName } from '../model/table-definition.ts';
+import type { ReadStore } from '../read-store.ts';
+import type { ProjectionProgress } from './progress.ts';
+import type { AnyProjection } from './projection.ts';
+import { Projector, type ProjectorOptions } from './projector.ts';
+
+/** Settings of {@link rebuildProjection}. */
+export interface RebuildOptions extends Partial<ProjectorOptions> {
+  readonly store: ReadStore;
+  readonly connection: KafkaConnection;
+  readonly projection: AnyProjection;
+  /** Version to build; default one above every version the store knows (and at least the code's). */
+  readonly version?: number;
+}
+
+/** A running rebuild: its progress as an async iterator, and its end (the new version is active). */
+export interface Rebuild {
+  readonly projector: Projector;
+  readonly version: number;
+  /** Progress after every round, until the new version is active. */
+  progress(): AsyncIterable<ProjectionProgress>;
+  /** Resolves once the new version is active (its projector then stops and gives the lease up). */
+  readonly done: Promise<number>;
+}
+
+/**
+ * Blue-green rebuild: builds a new version in new tables from each partition's log start while the
+ * active version keeps serving, then switches by the store's `activateVersion` (subscribers get a
+ * reset). A running projector of the old version follows the switch on its next lease tick.
+ */
+export async function rebuildProjection(options: RebuildOptions): Promise<Rebuild> {
+  const { store, projection } = options;
+  const known = (await store.readStatus(projection.name))?.versions.map((v) => v.version) ?? [];
+  const version = options.version ?? Math.max(projection.version, ...known.map((v) => v + 1));
+  const projector = new Projector({ ...options, version, stopWhenActive: true, followActive: false });
+  const ended = new AbortController();
+  let activated = false;
+  projector.once('activated', () => {
+    activated = true;
+  });
+  await projector.start();
+  const done = projector.done.then(() => {
+    ended.abort();
+    if (!activated) throw new Error(`rebuild of ${projection.name} v${version} stopped before it switched`);
+    return version;
+  });
+  return {
+    projector,
+    version,
+    done,
+    async *progress() {
+      try {
+        for await (const [progress] of on(projector, 'progress', { signal: ended.signal }))
+          yield progress as ProjectionProgress;
+      } catch (error) {
+        if (!ended.signal.aborted) throw error;
+      }
+      yield projector.progress();
+    },
+  };
+}
+
+/** Drops the tables of versions retired longer than `graceMs` ago, for the projections given. */
+export async function dropRetiredTables(
+  store: ReadStore,
+  projections: readonly AnyProjection[],
+  graceMs: number,
+): Promise<Array<{ projection: string; version: number }>> {
+  const byName = new Map(projections.map((p) => [p.name, p]));
+  return store.dropRetired(graceMs, async (tx, name, version) => {
+    const projection = byName.get(name);
+    // Unknown here: leave it for a process that knows its tables (this aborts the round).
+    if (projection === undefined) throw new Error(`cannot drop ${name} v${version}: projection not known`);
+    for (const table of Object.values(projection.tables))
+      await store.dropTable(tx, versionedTableName(table.name, version));
+  });
+}
