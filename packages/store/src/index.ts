@@ -74,4 +74,5 @@ export { type RetryOptions, type RetryReport, retryProjection } from './projecto
 export { prepareProjectionTables } from './projector/tables.ts';
 export type * from './read-store.ts';
 export { SqlReadStore } from './sql/sql-read-store.ts';
-export type { ProjectionDatabase, SqlTx } from './sql/sql-tx.ts';
+export { type ProjectionDatabase, SqlTx } from './sql/sql-tx.ts';
+export { openReadStore, type StoreConfig, storeConfigFromEnv } from './store-config.ts';

@@ -217,7 +217,7 @@ export class MemoryReadStore implements ReadStore<MemoryTx> {
     const match = (p: ParkedEvent) => p.projection === projection && p.version === version && p.key === key;
     const removed = tx === undefined ? [] : this.#tx(tx).unparked;
     const stored = this.#state.parked.some((p) => match(p) && !removed.some((gone) => gone(p)));
-    return stored || (tx !== undefined && tx.parked.some(match));
+    return stored || tx?.parked.some(match) === true;
   }
 
   async listParked(projection: string, version?: number, tx?: MemoryTx): Promise<StoredParkedEvent[]> {
