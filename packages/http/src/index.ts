@@ -1,0 +1,20 @@
+/** Sluice's HTTP layer: Fastify plugins for commands, queries, SSE, health, metrics, OpenAPI and auth. */
+export * from './auth/auth-plugin.ts';
+export * from './auth/principal.ts';
+export * from './auth/stream-tickets.ts';
+export * from './commands/command-id.ts';
+export * from './commands/commands-plugin.ts';
+export type * from './commands/ports.ts';
+export * from './config.ts';
+export * from './health/health-plugin.ts';
+export * from './logger.ts';
+export * from './metrics/metrics.ts';
+export * from './metrics/metrics-plugin.ts';
+export * from './openapi/openapi-plugin.ts';
+export * from './openapi/schemas.ts';
+export * from './problems/catalogue.ts';
+export * from './problems/problem.ts';
+export * from './problems/problems-plugin.ts';
+export * from './queries/consistency-plugin.ts';
+export * from './server.ts';
+export * from './sse/sse-plugin.ts';
