@@ -161,6 +161,9 @@ export class CommandProcessor {
     this.#assignment = assignment;
     this.#fencedInARow = 0;
     await this.#session.abort().catch(() => undefined);
+    // Registering the transactional id fences a crashed predecessor and aborts what it left open; until
+    // then its offsets keep the committed offsets unstable for up to the transaction timeout (15 s).
+    await this.#session.transact(async () => undefined);
     const partitions = assignment.partitions.map((p) => p.partition);
     const committed = await this.#consumer.committedOffsets(assignment.partitions);
     const offsetOf = (partition: number) => committed.get(`${this.#topics.commands}/${partition}`);

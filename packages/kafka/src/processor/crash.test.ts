@@ -51,7 +51,11 @@ for (const scenario of scenarios) {
       assert.ok(faulty.committedCommands < COMMANDS, 'the crash came while commands were in flight');
     }
 
+    const restarted = Date.now();
     const survivor = startChild(t, deployment, { instanceId: first.instanceId });
+    await survivor.waitFor('a first batch', () => survivor.committedCommands > 0);
+    // Registering its transactional id aborts what the predecessor left open: no waiting for it to time out.
+    assert.ok(Date.now() - restarted < 10_000, `resumed after ${Date.now() - restarted} ms`);
     const ids = commands.map((c) => c.commandId);
     await waitForResults(deployment.connection, deployment.topics.commandResults, ids);
     await survivor.terminate();
