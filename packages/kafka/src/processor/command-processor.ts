@@ -92,6 +92,7 @@ export class CommandProcessor {
   #fencedInARow = 0;
   #stopping = false;
   #loop: Promise<void> | undefined;
+  #batch: Promise<void> | undefined;
 
   constructor(options: CommandProcessorOptions) {
     this.#options = options;
@@ -117,6 +118,8 @@ export class CommandProcessor {
   /** Finishes the open batch, leaves the group and closes the clients. */
   async stop(): Promise<void> {
     this.#stopping = true;
+    // Leaving the group first would make the open batch's offsets stale and abort it.
+    await this.#batch?.catch(() => undefined);
     await this.#consumer.close();
     await this.#loop?.catch(() => undefined);
     await this.#session.close().catch(() => undefined);
@@ -152,7 +155,12 @@ export class CommandProcessor {
         throw error;
       }
       if (event.kind === 'assignment') await this.#barrier(event.assignment);
-      else await this.#process(event.records);
+      else {
+        this.#batch = this.#process(event.records);
+        await this.#batch.finally(() => {
+          this.#batch = undefined;
+        });
+      }
     }
   }
 
