@@ -6,7 +6,7 @@ import { HttpProblem } from '../problems/problem.ts';
 const MAX_KEY_LENGTH = 256;
 const PRINTABLE = /^[\x21-\x7e][\x20-\x7e]*$/;
 
-/** A command body with its command id fixed, and that id. */
+/** A command body without a `commandId` of its own, and the id it is to have. */
 export interface IdentifiedBody {
   readonly text: string | undefined;
   readonly commandId: string;
@@ -46,8 +46,10 @@ export function identifyCommand(
     key = fromBody.value;
   }
   const commandId = key === undefined ? randomUUID() : idempotencyCommandId(principal, key);
-  if (body === undefined) return { text: raw, commandId };
-  return { text: JSON.stringify({ ...body, commandId }), commandId };
+  // The id travels as the sluice-command-id header; the body is passed untouched unless it named one.
+  if (body === undefined || !Object.hasOwn(body, 'commandId')) return { text: raw, commandId };
+  const { commandId: _fromBody, ...rest } = body;
+  return { text: JSON.stringify(rest), commandId };
 }
 
 function parseObject(raw: string | undefined): Record<string, unknown> | undefined {

@@ -116,6 +116,8 @@ async function stream(app: FastifyInstance, options: StreamOptions): Promise<voi
         clearInterval(heartbeat);
         controller.abort();
         if (!res.writableEnded) res.end();
+        // The connection carried nothing but this stream: let it go rather than idle as keep-alive.
+        res.socket?.destroySoon();
       };
       open.add(close);
       res.on('close', close);

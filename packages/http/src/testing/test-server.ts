@@ -36,6 +36,14 @@ export const testRegistry = createCommandRegistry([
   }),
 ]);
 
+/** The test domain's rejection codes. */
+export const testDomainCodes = {
+  TAB_EXISTS: { kind: 'conflict', title: 'The tab already exists' },
+  TAB_NOT_FOUND: { kind: 'not-found', title: 'No such tab' },
+  OVER_LIMIT: { kind: 'rejected', title: 'The tab is over its limit' },
+  FORBIDDEN: { kind: 'forbidden', title: 'Not yours' },
+} as const;
+
 /** Configuration for tests: dev login on, operator token set, short timeouts. */
 export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
   return {
@@ -90,6 +98,7 @@ export async function testServer(
     feed,
     streamFilter: ownRowsFilter,
     metrics,
+    domainCodes: testDomainCodes,
     logger: createLogger('silent'),
     ...ports,
   });
