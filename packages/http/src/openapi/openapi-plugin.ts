@@ -1,9 +1,9 @@
 import swagger from '@fastify/swagger';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { SESSION_COOKIE } from '../auth/auth-plugin.ts';
 import { DOCS_PAGE } from './docs-page.ts';
-import { problemResponses } from './schemas.ts';
+import { bearerSecurity, problemResponses } from './schemas.ts';
 
 /** Options of the OpenAPI plugin. */
 export interface OpenApiOptions {
@@ -32,6 +32,23 @@ async function openapi(app: FastifyInstance, options: OpenApiOptions): Promise<v
       },
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+
+  // Every route documents itself: a route without a schema is a bug; problem answers and the bearer
+  // requirement of /api routes are added where a route leaves them out.
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const method = [route.method].flat().join(',');
+    if (route.schema === undefined) throw new TypeError(`${method} ${route.url} has no schema`);
+    const protectedRoute = route.url.startsWith('/api/') && route.config?.auth !== 'none';
+    const schema = route.schema as Record<string, unknown>;
+    route.schema = {
+      ...schema,
+      ...(protectedRoute && schema.security === undefined ? { security: bearerSecurity } : {}),
+      response: {
+        ...problemResponses(...(protectedRoute ? [401] : [])),
+        ...(schema.response as object | undefined),
+      },
+    };
   });
 
   app.get(

@@ -105,7 +105,7 @@ test('resuming with Last-Event-ID (header or query) gets exactly the later event
   await queryStream.cancel();
   const bad = await fetch(`${base}/api/stream`, { headers: { authorization, 'last-event-id': 'abc' } });
   assert.equal(bad.status, 400);
-  assert.equal((await bad.json()).code, 'INVALID_EVENT_ID');
+  assert.equal(((await bad.json()) as { code: string }).code, 'INVALID_EVENT_ID');
 });
 
 test('EventSource-style auth: a single-use ticket, or the dev-login cookie; nothing else', async (t) => {
@@ -124,7 +124,7 @@ test('EventSource-style auth: a single-use ticket, or the dev-login cookie; noth
   await stream.cancel();
   const reused = await fetch(`${base}/api/stream?ticket=${ticket}`);
   assert.equal(reused.status, 401);
-  assert.equal((await reused.json()).code, 'UNAUTHENTICATED');
+  assert.equal(((await reused.json()) as { code: string }).code, 'UNAUTHENTICATED');
 
   const login = await fetch(`${base}/api/auth/dev-login`, {
     method: 'POST',
