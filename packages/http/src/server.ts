@@ -84,5 +84,6 @@ export async function buildServer(config: ServerConfig, ports: ServerPorts): Pro
     heartbeatMs: config.heartbeatMs,
   });
   if (ports.routes !== undefined) await app.register(ports.routes);
+  // Typed with pino's Logger, the instance is still a FastifyInstance for every plugin and caller.
   return app as unknown as FastifyInstance;
 }
