@@ -24,17 +24,25 @@ test('bad input between good commands: the good ones processed, the bad ones in 
   // The broker refuses a 5 MB record (commands has max.message.bytes 4 MB) at produce time.
   const producer = createProducer(connection);
   await assert.rejects(
-    producer.send({ messages: [{ topic: topics.commands, partition: 0, value: Buffer.alloc(5 * 1024 * 1024, 0x61) }] }),
+    producer.send({
+      messages: [{ topic: topics.commands, partition: 0, value: Buffer.alloc(5 * 1024 * 1024, 0x61) }],
+    }),
     (error: unknown) => isRecordTooLargeError(error),
   );
   await producer.close();
 
   const bad: { value: string | Buffer; code: string }[] = [
     // Random bytes, without the line and field separators of the Java console consumer's output.
-    { value: randomBytes(64).filter((b) => b !== 0x0a && b !== 0x1d && b !== 0x1f), code: 'MALFORMED_COMMAND' },
+    {
+      value: Buffer.from(randomBytes(64).filter((b) => b !== 0x0a && b !== 0x1d && b !== 0x1f)),
+      code: 'MALFORMED_COMMAND',
+    },
     { value: '{"type":"UpdateUser","userId":', code: 'MALFORMED_COMMAND' },
     { value: '{"type":"Teleport","userId":"1"}', code: 'UNKNOWN_COMMAND' },
-    { value: JSON.stringify({ type: 'UpdateUser', userId: '9', newName: 'x'.repeat(300 * 1024) }), code: 'TOO_LARGE' },
+    {
+      value: JSON.stringify({ type: 'UpdateUser', userId: '9', newName: 'x'.repeat(300 * 1024) }),
+      code: 'TOO_LARGE',
+    },
   ];
   const good = updateUserCommands(40, 10);
   const commands: RawCommand[] = good.flatMap((command, i) => {

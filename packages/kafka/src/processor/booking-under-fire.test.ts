@@ -27,11 +27,19 @@ test('booking under fire: 50 clients, 20 shows, two SIGKILLs: no seat twice, one
   const shows = Array.from({ length: SHOWS }, (_, i) => `show-${i}`);
   const creations = shows.map((showId) => {
     const commandId = randomUUID();
-    return { key: showId, commandId, value: JSON.stringify({ type: 'CreateShow', showId, seats: SEATS, commandId }) };
+    return {
+      key: showId,
+      commandId,
+      value: JSON.stringify({ type: 'CreateShow', showId, seats: SEATS, commandId }),
+    };
   });
   await produceCommands(connection, topics.commands, creations, deployment.partitions);
   let processor = startChild(t, deployment);
-  await waitForResults(connection, topics.commandResults, creations.map((c) => c.commandId));
+  await waitForResults(
+    connection,
+    topics.commandResults,
+    creations.map((c) => c.commandId),
+  );
 
   // Results of partition 0 (no reply-to), read as they commit.
   const results = new Map<string, CommandResult>();
@@ -61,7 +69,9 @@ test('booking under fire: 50 clients, 20 shows, two SIGKILLs: no seat twice, one
   const client = async (index: number) => {
     for (let n = 0; n < BOOKINGS_PER_CLIENT; n++) {
       const showId = shows[Math.floor(Math.random() * SHOWS)] ?? 'show-0';
-      const seats = [...new Set(Array.from({ length: 1 + (n % 3) }, () => 1 + Math.floor(Math.random() * SEATS)))];
+      const seats = [
+        ...new Set(Array.from({ length: 1 + (n % 3) }, () => 1 + Math.floor(Math.random() * SEATS))),
+      ];
       const commandId = randomUUID();
       sent.push(commandId);
       const message = {

@@ -5,7 +5,6 @@ import { ConfigResourceTypes, IncrementalAlterConfigOperationTypes } from '@plat
 import { requireKafka } from '@sluice/testing';
 import { createAdmin } from '../client.ts';
 import { partitionForKey } from '../partitioning.ts';
-import type { TestDeployment } from '../testing/deployment.ts';
 import {
   commandSide,
   produceCommands,
@@ -14,6 +13,7 @@ import {
   startChild,
   waitForResults,
 } from '../testing/command-fixture.ts';
+import type { TestDeployment } from '../testing/deployment.ts';
 import { exactlyOnceViolations } from '../testing/exactly-once.ts';
 import { TxnSession } from '../txn-session.ts';
 
@@ -31,7 +31,9 @@ const rename = (userId: string, newName: string, commandId = randomUUID()) => ({
 
 async function outcome(deployment: TestDeployment, ids: readonly string[], sentOnce: boolean) {
   const { results, events } = await readOutcome(deployment, ['user']);
-  const strangers = [...results.keys()].filter((id) => !ids.includes(id)).map((id) => `result for unsent ${id}`);
+  const strangers = [...results.keys()]
+    .filter((id) => !ids.includes(id))
+    .map((id) => `result for unsent ${id}`);
   return [...exactlyOnceViolations({ commandIds: ids, results, events, sentOnce }), ...strangers];
 }
 
@@ -42,7 +44,11 @@ const redelivery: Scenario = async (t, unsafe) => {
   const commands = [first, rename('u1', 'Grace'), first];
   await produceCommands(deployment.connection, deployment.topics.commands, commands, deployment.partitions);
   startChild(t, deployment, unsafe ? { unsafe } : {});
-  await waitForResults(deployment.connection, deployment.topics.commandResults, commands.map((c) => c.commandId));
+  await waitForResults(
+    deployment.connection,
+    deployment.topics.commandResults,
+    commands.map((c) => c.commandId),
+  );
   return outcome(deployment, [first.commandId, commands[1]?.commandId ?? ''], false);
 };
 
@@ -57,7 +63,11 @@ const abortedBatch: Scenario = async (t, unsafe) => {
         resourceType: ConfigResourceTypes.TOPIC,
         resourceName: deployment.topics.events('user'),
         configs: [
-          { name: 'max.message.bytes', configOperation: IncrementalAlterConfigOperationTypes.SET, value: '700' },
+          {
+            name: 'max.message.bytes',
+            configOperation: IncrementalAlterConfigOperationTypes.SET,
+            value: '700',
+          },
         ],
       },
     ],
@@ -81,11 +91,18 @@ const partitionComesBack: Scenario = async (t, unsafe) => {
   const options = { ...(unsafe ? { unsafe } : {}), sessionTimeoutMs: 6_000 };
   // Users on every partition, so whichever partitions the second instance gets, it changes them.
   const users = Array.from({ length: 40 }, (_, i) => `u${i}`);
-  assert.equal(new Set(users.map((u) => partitionForKey(u, deployment.partitions))).size, deployment.partitions);
+  assert.equal(
+    new Set(users.map((u) => partitionForKey(u, deployment.partitions))).size,
+    deployment.partitions,
+  );
   const round = (name: string) => users.map((user) => rename(user, `${name}-${user}`));
   const send = async (commands: ReturnType<typeof round>) => {
     await produceCommands(deployment.connection, deployment.topics.commands, commands, deployment.partitions);
-    await waitForResults(deployment.connection, deployment.topics.commandResults, commands.map((c) => c.commandId));
+    await waitForResults(
+      deployment.connection,
+      deployment.topics.commandResults,
+      commands.map((c) => c.commandId),
+    );
   };
   const all = (partitions: number[]) => partitions.length === deployment.partitions;
   const a = startChild(t, deployment, options);
@@ -101,13 +118,20 @@ const partitionComesBack: Scenario = async (t, unsafe) => {
   await a.waitForAssignment(all);
   const third = round('three');
   await send(third);
-  return outcome(deployment, [...first, ...second, ...third].map((c) => c.commandId), true);
+  return outcome(
+    deployment,
+    [...first, ...second, ...third].map((c) => c.commandId),
+    true,
+  );
 };
 
 /** Aborted commands in `commands`: the unpatched client delivers them to the processor (PATCHES.md). */
 const abortedCommands: Scenario = async (t, unsafe) => {
   const deployment = await commandSide(t);
-  const session = new TxnSession({ connection: deployment.connection, transactionalId: `${deployment.prefix}writer` });
+  const session = new TxnSession({
+    connection: deployment.connection,
+    transactionalId: `${deployment.prefix}writer`,
+  });
   const partition = partitionForKey('u1', deployment.partitions);
   const write = (commands: readonly (RawCommand & { commandId: string })[]) =>
     session.send(
@@ -142,4 +166,3 @@ for (const [rule, scenario, name] of [
     t.diagnostic(`${rule}: ${unsafe.slice(0, 3).join('; ')}`);
   });
 }
-

@@ -26,7 +26,10 @@ for (const point of ['after-send', 'after-offsets'] as const) {
     const options = { sessionTimeoutMs: SESSION_TIMEOUT_MS, maxBatch: 200 };
 
     // after-send is reached twice per transaction: :3 is the events of the second one.
-    const zombie = startChild(t, deployment, { ...options, fault: `pause-${point}:${point === 'after-send' ? 3 : 2}` });
+    const zombie = startChild(t, deployment, {
+      ...options,
+      fault: `pause-${point}:${point === 'after-send' ? 3 : 2}`,
+    });
     await zombie.waitFor('the pause', () => zombie.stderr.some((line) => line.includes('SIGSTOP')));
     const paused = Date.now();
     const heir = startChild(t, deployment, options);
@@ -35,7 +38,9 @@ for (const point of ['after-send', 'after-offsets'] as const) {
       await heir.waitFor('some commands', () => heir.committedCommands > 0, 30_000);
     } else {
       // The heir's barrier waits on the zombie's pending offsets; continue it before its transaction times out.
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, paused + SESSION_TIMEOUT_MS + 3_000 - Date.now())));
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.max(0, paused + SESSION_TIMEOUT_MS + 3_000 - Date.now())),
+      );
       assert.equal(heir.partitions, undefined, 'the heir waits for stable offsets');
     }
     zombie.signal('SIGCONT');

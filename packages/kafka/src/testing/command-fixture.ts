@@ -7,7 +7,11 @@ import { PartitionReader, tpKey } from '../partition-reader.ts';
 import { partitionForKey } from '../partitioning.ts';
 import { type TestDeployment, testDeployment } from './deployment.ts';
 import { type EventView, eventViews, resultsById } from './exactly-once.ts';
-import { type ProcessorProcess, type ProcessorProcessOptions, startProcessorProcess } from './processor-process.ts';
+import {
+  type ProcessorProcess,
+  type ProcessorProcessOptions,
+  startProcessorProcess,
+} from './processor-process.ts';
 import { readBoth } from './topic-oracle.ts';
 
 /** The aggregate types the processor child serves (booking and shop). */
@@ -122,6 +126,7 @@ export async function readOutcome(
   const { connection, topics } = deployment;
   const results = resultsById(await readBoth(connection, topics.commandResults));
   const events = new Map<string, EventView[]>();
-  for (const type of aggregateTypes) events.set(type, eventViews(await readBoth(connection, topics.events(type))));
+  for (const type of aggregateTypes)
+    events.set(type, eventViews(await readBoth(connection, topics.events(type))));
   return { results, events };
 }

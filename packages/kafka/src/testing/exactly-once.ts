@@ -75,7 +75,9 @@ export function exactlyOnceViolations(input: ExactlyOnceInput): string[] {
       const key = `${aggregateType}/${event.aggregateId}`;
       const expected = (versions.get(key) ?? 0) + 1;
       if (event.version !== expected)
-        add(`${key}: event at ${event.partition}/${event.offset} has version ${event.version}, expected ${expected}`);
+        add(
+          `${key}: event at ${event.partition}/${event.offset} has version ${event.version}, expected ${expected}`,
+        );
       versions.set(key, Math.max(expected, event.version));
       const ownKey = `${key}@${event.commandId}`;
       byCommand.set(ownKey, [...(byCommand.get(ownKey) ?? []), event.version]);
@@ -89,7 +91,8 @@ export function exactlyOnceViolations(input: ExactlyOnceInput): string[] {
         continue;
       }
       const contiguous = owned.every((version, i) => version === last - owned.length + 1 + i);
-      if (!contiguous) add(`${key}: command ${commandId} wrote versions ${owned.join(',')}, its result says ${last}`);
+      if (!contiguous)
+        add(`${key}: command ${commandId} wrote versions ${owned.join(',')}, its result says ${last}`);
     }
     for (const [commandId, results] of input.results) {
       for (const result of results) {

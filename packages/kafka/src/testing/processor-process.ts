@@ -108,8 +108,10 @@ export class ProcessorProcess {
   async waitFor(what: string, predicate: () => boolean, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate()) {
-      if (this.ended) throw new Error(`${this.instanceId} ended (${JSON.stringify(this.#exit)}) ${this.#tail()}`);
-      if (Date.now() > deadline) throw new Error(`${this.instanceId}: no ${what} in ${timeoutMs} ms ${this.#tail()}`);
+      if (this.ended)
+        throw new Error(`${this.instanceId} ended (${JSON.stringify(this.#exit)}) ${this.#tail()}`);
+      if (Date.now() > deadline)
+        throw new Error(`${this.instanceId}: no ${what} in ${timeoutMs} ms ${this.#tail()}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 200);
         this.#watchers.push(() => {
