@@ -13,7 +13,10 @@ test('a rebalance is reported before any record of the new generation, and only 
   const groupId = uniqueName('group');
   const admin = createAdmin(connection());
   await ensureTopics(admin, [{ name: topic, role: 'commands', partitions: 4, configs: {} }]);
+  // One teardown, in order: stop producing, close the members, then delete the topic.
+  const closers: (() => Promise<unknown>)[] = [];
   t.after(async () => {
+    for (const close of closers) await close().catch(() => undefined);
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.close();
   });
@@ -29,7 +32,7 @@ test('a rebalance is reported before any record of the new generation, and only 
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   })();
-  t.after(async () => {
+  closers.push(async () => {
     producing = false;
     await feeding;
     await producer.close();
@@ -41,7 +44,7 @@ test('a rebalance is reported before any record of the new generation, and only 
     topics: [topic],
     heartbeatIntervalMs: 500,
   });
-  t.after(() => a.close().catch(() => undefined));
+  closers.push(() => a.close());
   await a.join();
   const first = await a.next({ maxRecords: 1, lingerMs: 0 });
   assert.equal(first.kind, 'assignment');
@@ -58,7 +61,7 @@ test('a rebalance is reported before any record of the new generation, and only 
     topics: [topic],
     heartbeatIntervalMs: 500,
   });
-  t.after(() => b.close().catch(() => undefined));
+  closers.push(() => b.close());
   const bJoined = b.join();
   let second: Assignment | undefined;
   while (!second) {
@@ -90,7 +93,7 @@ test('a rebalance is reported before any record of the new generation, and only 
 
   // The generation reported is the one the broker accepts for transactional offsets.
   const session = new TxnSession({ connection: connection(), transactionalId: uniqueName('group-txn') });
-  t.after(() => session.close());
+  closers.push(() => session.close());
   const [mine] = second.partitions;
   assert.ok(mine);
   await session.transact((txn) => txn.sendOffsets([{ ...mine, nextOffset: 5n }], second.generation));

@@ -20,7 +20,7 @@ async function shop(t: test.TestContext): Promise<TestDeployment> {
   });
 }
 
-function startProcessor(t: test.TestContext, deployment: TestDeployment): CommandProcessor {
+function startProcessor(deployment: TestDeployment): CommandProcessor {
   const processor = new CommandProcessor({
     connection: deployment.connection,
     registry: shopCommands,
@@ -31,7 +31,7 @@ function startProcessor(t: test.TestContext, deployment: TestDeployment): Comman
   });
   const running = processor.start();
   running.catch((error: unknown) => assert.fail(`processor stopped: ${String(error)}`));
-  t.after(() => processor.stop());
+  deployment.defer(() => processor.stop());
   return processor;
 }
 
@@ -75,7 +75,7 @@ for (const [name, placement] of [
 ] as const) {
   test(`the flat seed command sent by a plain client ${name} yields one event for user "1"`, async (t) => {
     const deployment = await shop(t);
-    startProcessor(t, deployment);
+    startProcessor(deployment);
     await produce(deployment, [{ ...placement, value: SEED }]);
 
     const events = await bothReaders(deployment, deployment.topics.events('user'), 1);
@@ -99,7 +99,7 @@ for (const [name, placement] of [
 
 test('the same command id three times: events once, three identical results; another payload conflicts', async (t) => {
   const deployment = await shop(t);
-  startProcessor(t, deployment);
+  startProcessor(deployment);
   const command = JSON.stringify({ type: 'UpdateUser', userId: 'u-7', newName: 'Ada', commandId: 'cmd-1' });
   const key = 'u-7';
   await produce(deployment, [

@@ -8,6 +8,8 @@ export interface TestDeployment {
   readonly topics: TopicNames;
   readonly connection: KafkaConnection;
   readonly partitions: number;
+  /** Runs `close` at teardown before the topics are deleted (last registered, first run). */
+  defer(close: () => Promise<unknown> | unknown): void;
 }
 
 /** Creates the topics of a fresh deployment for one test. */
@@ -20,9 +22,18 @@ export async function testDeployment(
   const specs = sluiceTopics({ prefix: options.prefix, aggregateTypes: options.aggregateTypes, partitions });
   const admin = createAdmin(connection);
   await ensureTopics(admin, specs);
+  // node:test runs after-hooks in registration order; clients made later must close before deletion.
+  const closers: (() => Promise<unknown> | unknown)[] = [];
   t.after(async () => {
+    for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
     await admin.deleteTopics({ topics: specs.map((spec) => spec.name) }).catch(() => undefined);
     await admin.close();
   });
-  return { prefix: options.prefix, topics: topicNames(options.prefix), connection, partitions };
+  return {
+    prefix: options.prefix,
+    topics: topicNames(options.prefix),
+    connection,
+    partitions,
+    defer: (close) => closers.push(close),
+  };
 }
