@@ -69,7 +69,15 @@ async function drain(maxBatch: number, lingerMs: number) {
     partitions,
     maxBatch,
     lingerMs,
+    onBatch: (stats) => {
+      batches++;
+      batchCommands += stats.commands;
+      for (const [stage, ms] of Object.entries(stats.stages)) stageMs[stage] = (stageMs[stage] ?? 0) + ms;
+    },
   });
+  let batches = 0;
+  let batchCommands = 0;
+  const stageMs: Record<string, number> = {};
   const running = processor.start();
   const reader = new PartitionReader({ connection, maxWaitMs: 50, partitionMaxBytes: 8 * 1024 * 1024 });
   let seen = 0;
@@ -96,6 +104,10 @@ async function drain(maxBatch: number, lingerMs: number) {
     seconds: Number(seconds.toFixed(2)),
     commands: total,
     avgValueBytes: Math.round(bytes / total),
+    avgBatch: Math.round(batchCommands / batches),
+    avgStageMs: Object.fromEntries(
+      Object.entries(stageMs).map(([stage, ms]) => [stage, Number((ms / batches).toFixed(2))]),
+    ),
   };
 }
 

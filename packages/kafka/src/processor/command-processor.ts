@@ -44,6 +44,7 @@ export interface BatchStats {
   readonly events: number;
   readonly rejected: ReadonlyMap<string, number>;
   readonly durationMs: number;
+  readonly stages: BatchStages;
 }
 
 /** Options of a {@link CommandProcessor}. */
@@ -221,22 +222,26 @@ export class CommandProcessor {
     if (!generation || records.length === 0) return;
     const started = performance.now();
     try {
-      const plan = await this.#commit(records.map(toCommandRecord), generation);
+      const { plan, stages } = await this.#commit(records.map(toCommandRecord), generation);
       this.#fencedInARow = 0;
-      this.#options.onBatch?.(statsOf(records.length, plan, performance.now() - started));
+      this.#options.onBatch?.(statsOf(records.length, plan, performance.now() - started, stages));
     } catch (error) {
       await this.#recover(error, records, generation);
     }
   }
 
   /** Decides a batch and writes it in one transaction; on success folds it into the committed state. */
-  async #commit(records: readonly CommandRecord[], generation: GroupGeneration): Promise<BatchPlan> {
+  async #commit(records: readonly CommandRecord[], generation: GroupGeneration): Promise<BatchOutcome> {
     const context = this.#context;
     if (!context) throw new Error('The processor has not started');
+    const clock = stageClock();
     const overlay = new StateOverlay(this.#states);
     const plan = decideBatch(records, overlay, context);
+    clock.lap('decide');
     await this.#session.transact(async (txn) => {
+      clock.lap('begin');
       const offsets = await txn.send(plan.events);
+      clock.lap('events');
       const positions = new Map<string, string>();
       for (const [commandId, outcome] of plan.outcomes) {
         const token = tokenFor(outcome.events, plan.events, offsets);
@@ -248,6 +253,7 @@ export class CommandProcessor {
         ...plan.forwards,
         ...plan.deadLetters,
       ]);
+      clock.lap('records');
       await txn.sendOffsets(
         [...plan.checkpoints].map(([partition, nextOffset]) => ({
           topic: this.#topics.commands,
@@ -256,9 +262,11 @@ export class CommandProcessor {
         })),
         generation,
       );
+      clock.lap('offsets');
     });
+    clock.lap('commit');
     overlay.commitInto(this.#states, plan.checkpoints);
-    return plan;
+    return { plan, stages: clock.stages };
   }
 
   #results(plan: BatchPlan, offsets: readonly bigint[]): OutgoingRecord[] {
@@ -367,11 +375,34 @@ function tokenFor(indexes: readonly number[], events: readonly OutgoingRecord[],
   );
 }
 
-function statsOf(commands: number, plan: BatchPlan, durationMs: number): BatchStats {
+/** Time spent in each step of a batch, in ms: where a slow batch spends its time. */
+export type BatchStages = Readonly<
+  Record<'decide' | 'begin' | 'events' | 'records' | 'offsets' | 'commit', number>
+>;
+
+interface BatchOutcome {
+  readonly plan: BatchPlan;
+  readonly stages: BatchStages;
+}
+
+function stageClock() {
+  const stages: Record<string, number> = {};
+  let last = performance.now();
+  return {
+    stages: stages as BatchStages,
+    lap(stage: keyof BatchStages) {
+      const now = performance.now();
+      stages[stage] = now - last;
+      last = now;
+    },
+  };
+}
+
+function statsOf(commands: number, plan: BatchPlan, durationMs: number, stages: BatchStages): BatchStats {
   const rejected = new Map<string, number>();
   for (const { outcome } of plan.replies) {
     if (outcome.result.code !== 'OK')
       rejected.set(outcome.result.code, (rejected.get(outcome.result.code) ?? 0) + 1);
   }
-  return { commands, events: plan.events.length, rejected, durationMs };
+  return { commands, events: plan.events.length, rejected, durationMs, stages };
 }
