@@ -8,6 +8,8 @@ export interface DedupEntry {
   readonly code: string;
   /** The aggregate version after the command. */
   readonly version: number;
+  /** The rejection's message, so a duplicate gets the same result. */
+  readonly message?: string;
   /** The encoded position token of the events it wrote, if any. */
   readonly position?: string;
 }

@@ -178,3 +178,19 @@ test('a command on the wrong partition is forwarded once; a forwarded one on the
   assert.deepEqual(codes(plan), [ErrorCodes.ROUTING_LOOP]);
   assert.equal(plan.events.length, 0);
 });
+
+test('a duplicate of a rejected command gets the identical result, message included', () => {
+  const { overlay } = fresh();
+  const plan = decideBatch(
+    [
+      record({ type: 'Add', counterId: 'c3', amount: 4, commandId: 'first' }),
+      record({ type: 'Add', counterId: 'c3', amount: -9, commandId: 'neg' }),
+      record({ type: 'Add', counterId: 'c3', amount: -9, commandId: 'neg' }),
+    ],
+    overlay,
+    context,
+  );
+  assert.deepEqual(codes(plan), ['OK', 'NEGATIVE', 'NEGATIVE']);
+  assert.deepEqual(plan.replies[2]?.outcome.result, plan.replies[1]?.outcome.result);
+  assert.equal(plan.replies[1]?.outcome.result.message, 'would go below zero');
+});

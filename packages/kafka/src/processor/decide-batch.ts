@@ -157,7 +157,12 @@ function decideRecord(
       plan,
       replyTo,
       same ?? {
-        result: { ...base, code: stored.code, version: stored.version },
+        result: {
+          ...base,
+          code: stored.code,
+          ...(stored.message === undefined ? {} : { message: stored.message }),
+          version: stored.version,
+        },
         events: [],
         ...(stored.position === undefined ? {} : { storedPosition: stored.position }),
       },
@@ -168,7 +173,14 @@ function decideRecord(
     if (next.version === 0) return; // rejections of aggregates that do not exist are not kept
     const window = DedupWindow.remember(
       next.window,
-      { commandId, payloadHash: hash, code, version: next.version },
+      {
+        commandId,
+        payloadHash: hash,
+        code,
+        version: next.version,
+        // A duplicate of a rejection answers with the same words.
+        ...(outcome.result.message === undefined ? {} : { message: outcome.result.message }),
+      },
       ctx.dedupWindow,
     );
     overlay.set(record.partition, key, { ...next, window });
