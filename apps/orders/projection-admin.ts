@@ -1,0 +1,183 @@
+import type { KafkaConnection } from '@sluice/kafka';
+import {
+  type AnyProjection,
+  type ProjectionProgress,
+  type ReadStore,
+  type Rebuild,
+  rebuildProjection,
+  UnknownProjectionError,
+} from '@sluice/store';
+
+/** Progress of a rebuild as JSON (offsets as decimal strings). */
+export interface RebuildView {
+  readonly projection: string;
+  readonly version: number;
+  readonly state: 'running' | 'done' | 'failed';
+  readonly done: string;
+  readonly total: string;
+  readonly eventsPerSecond: number;
+  readonly etaSeconds?: number;
+  readonly caughtUp: boolean;
+  readonly active: boolean;
+  readonly error?: string;
+}
+
+/** A projection's status for operators. */
+export interface ProjectionStatusView {
+  readonly projection: string;
+  readonly activeVersion?: number;
+  readonly versions: readonly { version: number; state: string; lastError?: unknown; updatedAt: string }[];
+  /** The in-process projector's progress, when this process runs it. */
+  readonly progress?: Omit<RebuildView, 'state'>;
+  readonly rebuild?: RebuildView;
+}
+
+/** What the operator routes need: statuses and blue-green rebuilds with their progress. */
+export interface ProjectionAdmin {
+  statuses(): Promise<ProjectionStatusView[]>;
+  /** Starts a rebuild (409 `REBUILD_RUNNING` if one is running here); 404 `UNKNOWN_PROJECTION`. */
+  startRebuild(name: string): Promise<RebuildView>;
+  /** The last rebuild of a projection started by this process. */
+  rebuild(name: string): RebuildView | undefined;
+  /** Calls `onProgress` on every round of the running rebuild until it ends or `signal` aborts. */
+  watch(name: string, onProgress: (view: RebuildView) => void, signal: AbortSignal): Promise<void>;
+}
+
+/** A rebuild of this projection is already running. */
+export class RebuildRunningError extends Error {
+  readonly code = 'REBUILD_RUNNING';
+  constructor(name: string) {
+    super(`a rebuild of ${name} is already running`);
+  }
+}
+
+function viewOf(progress: ProjectionProgress, state: RebuildView['state'], error?: string): RebuildView {
+  return {
+    projection: progress.projection,
+    version: progress.version,
+    state,
+    done: progress.done.toString(),
+    total: progress.total.toString(),
+    eventsPerSecond: progress.eventsPerSecond,
+    ...(progress.etaSeconds === undefined ? {} : { etaSeconds: progress.etaSeconds }),
+    caughtUp: progress.caughtUp,
+    active: progress.active,
+    ...(error === undefined ? {} : { error }),
+  };
+}
+
+interface Running {
+  readonly rebuild: Rebuild;
+  state: RebuildView['state'];
+  error?: string;
+}
+
+/** Projection status and rebuilds over the read store and Kafka. */
+export class StoreProjectionAdmin implements ProjectionAdmin {
+  readonly #store: ReadStore;
+  readonly #connection: KafkaConnection;
+  readonly #projections: ReadonlyMap<string, AnyProjection>;
+  readonly #topicPrefix: string;
+  readonly #progress: () => ReadonlyMap<string, ProjectionProgress>;
+  readonly #rebuilds = new Map<string, Running>();
+
+  constructor(options: {
+    store: ReadStore;
+    connection: KafkaConnection;
+    projections: readonly AnyProjection[];
+    topicPrefix: string;
+    /** Progress of the projectors this process runs, by projection name. */
+    progress: () => ReadonlyMap<string, ProjectionProgress>;
+  }) {
+    this.#store = options.store;
+    this.#connection = options.connection;
+    this.#projections = new Map(options.projections.map((p) => [p.name, p]));
+    this.#topicPrefix = options.topicPrefix;
+    this.#progress = options.progress;
+  }
+
+  async statuses(): Promise<ProjectionStatusView[]> {
+    const stored = new Map((await this.#store.listStatuses()).map((s) => [s.projection, s]));
+    const running = this.#progress();
+    return [...this.#projections.keys()].map((name) => {
+      const status = stored.get(name);
+      const progress = running.get(name);
+      const rebuild = this.rebuild(name);
+      return {
+        projection: name,
+        ...(status?.activeVersion === undefined ? {} : { activeVersion: status.activeVersion }),
+        versions: (status?.versions ?? []).map((v) => ({
+          version: v.version,
+          state: v.state,
+          ...(v.lastError === undefined
+            ? {}
+            : {
+                lastError: {
+                  ...v.lastError,
+                  event: v.lastError.event && {
+                    ...v.lastError.event,
+                    offset: v.lastError.event.offset.toString(),
+                  },
+                },
+              }),
+          updatedAt: v.updatedAt.toISOString(),
+        })),
+        ...(progress === undefined ? {} : { progress: viewOf(progress, 'running') }),
+        ...(rebuild === undefined ? {} : { rebuild }),
+      };
+    });
+  }
+
+  async startRebuild(name: string): Promise<RebuildView> {
+    const projection = this.#projections.get(name);
+    if (projection === undefined) throw new UnknownProjectionError(name);
+    if (this.#rebuilds.get(name)?.state === 'running') throw new RebuildRunningError(name);
+    const rebuild = await rebuildProjection({
+      store: this.#store,
+      connection: this.#connection,
+      projection,
+      topicPrefix: this.#topicPrefix,
+    });
+    const running: Running = { rebuild, state: 'running' };
+    this.#rebuilds.set(name, running);
+    rebuild.done.then(
+      () => {
+        running.state = 'done';
+      },
+      (error: unknown) => {
+        running.state = 'failed';
+        running.error = error instanceof Error ? error.message : String(error);
+      },
+    );
+    return viewOf(rebuild.projector.progress(), 'running');
+  }
+
+  rebuild(name: string): RebuildView | undefined {
+    const running = this.#rebuilds.get(name);
+    if (running === undefined) return undefined;
+    return viewOf(running.rebuild.projector.progress(), running.state, running.error);
+  }
+
+  async watch(name: string, onProgress: (view: RebuildView) => void, signal: AbortSignal): Promise<void> {
+    const running = this.#rebuilds.get(name);
+    if (running === undefined) return;
+    const stop = new Promise<void>((resolve) =>
+      signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
+    const follow = (async () => {
+      for await (const progress of running.rebuild.progress()) {
+        if (signal.aborted) return;
+        onProgress(viewOf(progress, running.state === 'running' && progress.active ? 'done' : running.state));
+      }
+      await running.rebuild.done.catch(() => undefined);
+      onProgress(this.rebuild(name)!);
+    })();
+    await Promise.race([follow, stop]);
+  }
+
+  /** Stops rebuilds still running (at shutdown). */
+  async close(): Promise<void> {
+    for (const running of this.#rebuilds.values())
+      if (running.state === 'running') await running.rebuild.projector.stop();
+  }
+}

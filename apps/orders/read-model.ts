@@ -1,0 +1,200 @@
+import type { CommandResult, PositionToken } from '@sluice/core';
+import type { ChangeFeed, CommandResultReader, PositionWaiter, StreamEvent } from '@sluice/http';
+import type { OrderItem, PriceBand } from '@sluice/orders/domain';
+import { type AnyProjection, type ReadSide, type Row, UnknownProjectionError } from '@sluice/store';
+
+/** An order as the API shows it. */
+export interface OrderView {
+  readonly orderId: string;
+  readonly userId: string;
+  readonly status: string;
+  readonly items: readonly OrderItem[];
+  /** Sum of price × quantity, in pence. */
+  readonly total: number;
+  readonly version: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** One line of "my items by band". */
+export interface BandItem {
+  readonly orderId: string;
+  readonly name: string;
+  readonly price: number;
+  readonly quantity: number;
+}
+
+export type ItemsByBand = Readonly<Record<PriceBand, readonly BandItem[]>>;
+
+export interface UserView {
+  readonly userId: string;
+  readonly name: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface ShowView {
+  readonly showId: string;
+  readonly seats: number;
+  readonly available: number;
+  /** Seat number → holder. */
+  readonly booked: Readonly<Record<string, string>>;
+}
+
+/** Projection names the queries read. */
+export const Projections = {
+  orders: 'order_status',
+  items: 'user_items',
+  users: 'users',
+  results: 'command_results',
+  shows: 'seat_availability',
+} as const;
+
+function iso(value: unknown): string {
+  if (value instanceof Date) return value.toISOString();
+  return typeof value === 'string' ? new Date(value).toISOString() : new Date(0).toISOString();
+}
+
+function orderOf(row: Row): OrderView {
+  return {
+    orderId: String(row.order_id),
+    userId: String(row.user_id),
+    status: String(row.status),
+    items: row.items as OrderItem[],
+    total: Number(row.total),
+    version: Number(row.version),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+/** The shop's queries over the active versions of its projections. */
+export class ShopQueries implements CommandResultReader, PositionWaiter {
+  readonly readSide: ReadSide;
+
+  constructor(readSide: ReadSide) {
+    this.readSide = readSide;
+  }
+
+  async #rows(projection: string, table: string, where: Row): Promise<Row[]> {
+    let tables: Awaited<ReturnType<ReadSide['tables']>>;
+    try {
+      tables = await this.readSide.tables(projection);
+    } catch (error) {
+      // Before its projector first ran, a projection has no rows to offer.
+      if (error instanceof UnknownProjectionError) return [];
+      throw error;
+    }
+    return this.readSide.store.findRows(tables[table]!, where);
+  }
+
+  /** One order, if it exists. */
+  async order(orderId: string): Promise<OrderView | undefined> {
+    const [row] = await this.#rows(Projections.orders, 'orders', { order_id: orderId });
+    return row === undefined ? undefined : orderOf(row);
+  }
+
+  /** A user's orders, newest first; every order when `userId` is undefined. */
+  async orders(userId?: string): Promise<OrderView[]> {
+    const rows = await this.#rows(
+      Projections.orders,
+      'orders',
+      userId === undefined ? {} : { user_id: userId },
+    );
+    return rows
+      .map(orderOf)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || (a.orderId < b.orderId ? -1 : 1));
+  }
+
+  /** Orders in one status (the fulfilment worker's to-do list). */
+  async ordersIn(status: string): Promise<OrderView[]> {
+    return (await this.#rows(Projections.orders, 'orders', { status })).map(orderOf);
+  }
+
+  async user(userId: string): Promise<UserView | undefined> {
+    const [row] = await this.#rows(Projections.users, 'users', { user_id: userId });
+    if (row === undefined) return undefined;
+    return { userId, name: String(row.name), createdAt: iso(row.created_at), updatedAt: iso(row.updated_at) };
+  }
+
+  /** A user's ordered items grouped by unit-price band, in order and line order. */
+  async itemsByBand(userId: string): Promise<ItemsByBand> {
+    const bands: Record<PriceBand, BandItem[]> = { cheap: [], affordable: [], expensive: [] };
+    for (const row of await this.#rows(Projections.items, 'items', { user_id: userId })) {
+      const band = bands[row.band as PriceBand];
+      band?.push({
+        orderId: String(row.order_id),
+        name: String(row.name),
+        price: Number(row.price),
+        quantity: Number(row.quantity),
+      });
+    }
+    return bands;
+  }
+
+  async show(showId: string): Promise<ShowView | undefined> {
+    const [row] = await this.#rows(Projections.shows, 'shows', { show_id: showId });
+    if (row === undefined) return undefined;
+    return {
+      showId,
+      seats: Number(row.seats),
+      available: Number(row.available),
+      booked: row.booked as Record<string, string>,
+    };
+  }
+
+  /** A command's result from the `command_results` projection (the `CommandResultReader` port). */
+  async get(commandId: string): Promise<CommandResult | undefined> {
+    const [row] = await this.#rows(Projections.results, 'results', { command_id: commandId });
+    return row === undefined ? undefined : (row.result as CommandResult);
+  }
+
+  /** Read-your-writes (the `PositionWaiter` port). */
+  waitFor(projection: string, token: PositionToken, timeoutMs: number): Promise<void> {
+    return this.readSide.waitForPosition(projection, token, timeoutMs);
+  }
+}
+
+/** The user a change belongs to, if any: order rows, item rows and profiles carry `user_id`. */
+export function ownerOfChange(event: StreamEvent): string | undefined {
+  const row = (event.data as { row?: Row | null } | undefined)?.row;
+  return typeof row?.user_id === 'string' ? row.user_id : undefined;
+}
+
+/**
+ * The change logs of several projections as one feed for `GET /api/stream`. Each SSE event is named
+ * after its projection; `id` is the change-log position (one sequence across projections).
+ */
+export function mergedChangeFeed(readSide: ReadSide, projections: readonly AnyProjection[]): ChangeFeed {
+  return {
+    async subscribe(from, onEvent, signal) {
+      const after = from === undefined ? undefined : BigInt(from);
+      await Promise.all(
+        projections.map(async ({ name }) => {
+          // A new subscriber starts at the present: the log's history is for resuming, not replaying.
+          const start = after ?? (await latestPosition(readSide, name));
+          for await (const entry of readSide.changes(name, start, { signal })) {
+            const id = entry.position.toString();
+            if (entry.op === 'reset') onEvent({ id, type: 'reset', data: { projection: name } });
+            else
+              onEvent({
+                id,
+                type: 'change',
+                event: name,
+                data: { projection: name, op: entry.op, key: entry.key, row: entry.row },
+              });
+          }
+        }),
+      );
+    },
+  };
+}
+
+async function latestPosition(readSide: ReadSide, projection: string): Promise<bigint> {
+  let after = 0n;
+  for (;;) {
+    const page = await readSide.store.readChanges(projection, after, 1000);
+    if (page.length === 0) return after;
+    after = page[page.length - 1]!.position;
+  }
+}
