@@ -25,6 +25,8 @@ export interface ShopApiOptions {
 /** The shop's routes, one plugin per slice, registered by `buildServer` after its own plugins. */
 export function shopRoutes(options: ShopApiOptions) {
   return async (app: FastifyInstance): Promise<void> => {
+    // Bodies are JSON only: anything else is 415, not a string the schema then refuses.
+    app.removeContentTypeParser('text/plain');
     await app.register(orderRoutes(options.commands, options.queries, options.operators));
     await app.register(userRoutes(options.commands, options.queries));
     await app.register(showRoutes(options.commands, options.queries, options.operators));
