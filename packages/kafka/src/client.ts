@@ -27,11 +27,23 @@ export type SluiceProducer = Producer<Buffer, Buffer, string, Buffer>;
 
 const passBuffer = (data?: Buffer): Buffer | undefined => data;
 
+// Header names are few and repeat on every record: encode each once.
+const headerNames = new Map<string, Buffer>();
+function headerName(name?: string): Buffer | undefined {
+  if (name === undefined) return undefined;
+  let encoded = headerNames.get(name);
+  if (!encoded) {
+    encoded = Buffer.from(name);
+    if (headerNames.size < 1_000) headerNames.set(name, encoded);
+  }
+  return encoded;
+}
+
 /** Serializers for {@link SluiceProducer}: buffers pass through, header names are UTF-8. */
 export const producerSerializers = {
   key: passBuffer,
   value: passBuffer,
-  headerKey: (name?: string): Buffer | undefined => (name === undefined ? undefined : Buffer.from(name)),
+  headerKey: headerName,
   headerValue: passBuffer,
 };
 

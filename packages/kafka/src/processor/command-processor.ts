@@ -28,6 +28,7 @@ import {
 import { type PartitionState, StateOverlay } from './aggregate-state.ts';
 import { deadLetter } from './dead-letters.ts';
 import { type BatchPlan, type CommandRecord, type DecideContext, decideBatch } from './decide-batch.ts';
+import { nodeHashes } from './fast-hashes.ts';
 import { restorePartitions } from './restore.ts';
 import { checkpointRecord, stateRecords } from './state-records.ts';
 
@@ -145,6 +146,7 @@ export class CommandProcessor {
       partitions: this.#options.partitions ?? DEFAULT_PARTITIONS,
       commandsTopicId,
       dedupWindow: this.#options.dedupWindow ?? DEFAULT_DEDUP_WINDOW,
+      hashes: nodeHashes,
       ...(this.#options.schemaVersionOf ? { schemaVersionOf: this.#options.schemaVersionOf } : {}),
     };
     await this.#consumer.join();

@@ -9,11 +9,8 @@ import {
   Headers,
   isDomainError,
   OK,
-  payloadHash,
   readHeader,
   recordCommandId,
-  SLUICE_NAMESPACE,
-  uuidv5,
 } from '@sluice/core';
 import { faultPoint, unsafe } from '../fault.ts';
 import { partitionForKey } from '../partitioning.ts';
@@ -21,6 +18,7 @@ import type { TopicNames } from '../topics.ts';
 import type { OutgoingRecord } from '../txn-session.ts';
 import { type AggregateEntry, aggregateKey, type StateOverlay } from './aggregate-state.ts';
 import { deadLetter } from './dead-letters.ts';
+import { type BatchHashes, portableHashes } from './fast-hashes.ts';
 
 /** A `commands` record as the processor sees it. */
 export interface CommandRecord {
@@ -41,6 +39,8 @@ export interface DecideContext {
   /** The Kafka topic id of `commands`, for ids derived from a record's position. */
   readonly commandsTopicId: string;
   readonly dedupWindow: number;
+  /** Hash implementations; default core's portable ones (the processor passes node:crypto ones). */
+  readonly hashes?: BatchHashes;
   /** The current schema version of an event type (what upcasters lift older ones to). Default 1. */
   readonly schemaVersionOf?: (aggregateType: string, eventType: string) => number;
 }
@@ -146,7 +146,8 @@ function decideRecord(
     version: 0,
     window: DedupWindow.empty,
   };
-  const hash = payloadHash(command.type, command.data);
+  const hashes = ctx.hashes ?? portableHashes;
+  const hash = hashes.payload(command.type, command.data);
   const verdict = unsafe('no-dedup')
     ? ({ kind: 'new' } as const)
     : DedupWindow.check(entry.window, commandId, hash);
@@ -241,7 +242,7 @@ function decideRecord(
       value: JSON.stringify(event.data),
       headers: {
         [Headers.type]: event.type,
-        [Headers.eventId]: uuidv5(SLUICE_NAMESPACE, `${key}/${version}`),
+        [Headers.eventId]: hashes.eventId(`${key}/${version}`),
         [Headers.version]: String(version),
         [Headers.commandId]: commandId,
         [Headers.correlationId]: command.metadata.correlationId ?? commandId,
