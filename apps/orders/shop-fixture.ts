@@ -23,7 +23,7 @@ export interface TestEnvironment {
 /** A fresh environment for one test, removed (topics, schema, files) when it ends. */
 export async function testEnvironment(
   t: TestContext,
-  store: 'postgres' | 'pglite',
+  store: 'postgres' | 'pglite' = 'postgres',
   extra: Record<string, string> = {},
 ): Promise<TestEnvironment> {
   const prefix = `${uniqueName('shop')}.`;
