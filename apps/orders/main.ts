@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   }
   for (const note of config.notes) say(`note: ${note}`);
   if (config.brokers === undefined)
-    say('KAFKA_BROKERS is unset: starting a local Kafka (data in .sluice/kafka)…');
+    say(`KAFKA_BROKERS is unset: starting a local Kafka (data in ${config.dataDir}/kafka)…`);
   let handles: ShopHandles | undefined;
   let stopping: Promise<void> | undefined;
   const shutdown = (signal: string, code = 0): void => {

@@ -112,6 +112,14 @@ export async function startShop(config: ShopConfig, options: StartShopOptions = 
     for (const close of closers.splice(0).reverse())
       await close().catch((error: unknown) => logger.error({ err: error }, 'stopping a part failed'));
   };
+  // The embedded store takes seconds to open: open it while Kafka is provisioned and the topics checked.
+  const storeStarted = performance.now();
+  const opening = openReadStore(config.store).then((store) => {
+    lap('store', storeStarted);
+    return store;
+  });
+  opening.catch(() => undefined); // handled where it is awaited; this only keeps an early failure from being "unhandled"
+  closers.push(async () => (await opening.catch(() => undefined))?.close());
   try {
     let step = performance.now();
     let localKafka: LocalKafka | undefined;
@@ -142,10 +150,7 @@ export async function startShop(config: ShopConfig, options: StartShopOptions = 
       }),
     );
     lap('topics', step);
-    step = performance.now();
-    const store = await openReadStore(config.store);
-    closers.push(() => store.close());
-    lap('store', step);
+    const store = await opening;
 
     const projectors: Projector[] = [];
     const metrics = createSluiceMetrics({
