@@ -24,7 +24,11 @@ export function storeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StoreC
         ...(schema ? { schema } : {}),
       };
     case 'pglite':
-      return { kind, ...(env.SLUICE_PGLITE_DIR ? { dataDir: env.SLUICE_PGLITE_DIR } : {}), ...(schema ? { schema } : {}) };
+      return {
+        kind,
+        ...(env.SLUICE_PGLITE_DIR ? { dataDir: env.SLUICE_PGLITE_DIR } : {}),
+        ...(schema ? { schema } : {}),
+      };
     case 'memory':
       return { kind };
     default:

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type KafkaConnection, PartitionReader } from '@sluice/kafka';
+import { type FetchedRecord, type KafkaConnection, PartitionReader } from '@sluice/kafka';
 import { OffsetConflictError, VersionLaggingError } from '../errors.ts';
 import {
   parseTopicPartitionKey,
@@ -41,6 +41,10 @@ export interface ProjectorOptions {
   /** A pause before every fetch, to throttle the projector (tests). */
   readonly batchDelayMs?: number;
   readonly maxWaitMs?: number;
+  /** Bytes fetched per partition per round. Default 1 MiB. */
+  readonly partitionMaxBytes?: number;
+  /** Most records applied in one transaction; the rest of a round is fetched again. Default 20,000. */
+  readonly maxBatchRecords?: number;
 }
 
 /** What a committed batch did, emitted as `batch`. */
@@ -248,13 +252,12 @@ export class Projector extends EventEmitter {
       [...positions].map(([tp, offset]) => ({ ...parseTopicPartitionKey(tp), offset })),
     );
     for (const [tp, end] of round.lastStable) this.#meter.setEnd(tp, end);
-    const next = new Map<TopicPartitionKey, bigint>();
-    for (const [tp, offset] of round.next) if (offset > (positions.get(tp) ?? 0n)) next.set(tp, offset);
+    const limit = this.#o.maxBatchRecords ?? 20_000;
+    const { kept, next } = boundBatch(round.records, round.next, positions, limit);
     if (next.size > 0) {
       const prefix = this.#o.topicPrefix ?? '';
-      const records = round.records.map((r) =>
-        decodeRecord(toStoredRecord(r), prefix, this.#o.projection.upcasters),
-      );
+      const upcasters = this.#o.projection.upcasters;
+      const records = kept.map((r) => decodeRecord(toStoredRecord(r), prefix, upcasters));
       const outcome = await this.#commit(records, next);
       if (outcome === undefined) return;
       for (const [tp, offset] of next) {
@@ -333,4 +336,26 @@ export class Projector extends EventEmitter {
     this.emit('activated', this.#version);
     if (this.#o.stopWhenActive) this.#stopping = true;
   }
+}
+
+/** Keeps at most `limit` records of a round; a partition cut short resumes after its last kept record. */
+function boundBatch(
+  records: readonly FetchedRecord[],
+  roundNext: ReadonlyMap<TopicPartitionKey, bigint>,
+  positions: ReadonlyMap<TopicPartitionKey, bigint>,
+  limit: number,
+): { kept: FetchedRecord[]; next: Map<TopicPartitionKey, bigint> } {
+  const next = new Map<TopicPartitionKey, bigint>();
+  for (const [tp, offset] of roundNext) if (offset > (positions.get(tp) ?? 0n)) next.set(tp, offset);
+  if (records.length <= limit) return { kept: [...records], next };
+  const kept = records.slice(0, limit);
+  const last = new Map<TopicPartitionKey, bigint>();
+  for (const r of kept) last.set(topicPartitionKey(r.topic, r.partition), r.offset);
+  for (const r of records.slice(limit)) {
+    const tp = topicPartitionKey(r.topic, r.partition);
+    const lastKept = last.get(tp);
+    if (lastKept === undefined) next.delete(tp);
+    else next.set(tp, lastKept + 1n);
+  }
+  return { kept, next };
 }
