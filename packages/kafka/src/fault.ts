@@ -1,6 +1,6 @@
 /**
  * Fault injection for crash tests. `SLUICE_FAULT=<point>` (or `<point>:<n>` for the n-th time the point
- * is reached) kills this process with SIGKILL at that point; `SLUICE_FAULT=pause-<point>[:<n>]` stops it
+ * is reached, read when the process starts) kills this process with SIGKILL at that point; `SLUICE_FAULT=pause-<point>[:<n>]` stops it
  * with SIGSTOP instead (a zombie for another process to SIGCONT). Honoured only when `NODE_ENV=test`.
  */
 export type FaultPoint = 'after-send' | 'after-offsets' | 'before-commit' | 'during-restore' | 'mid-batch';
@@ -12,13 +12,15 @@ export type FaultPoint = 'after-send' | 'after-offsets' | 'before-commit' | 'dur
 export type SafetyRule = 'no-barrier' | 'no-overlay' | 'no-dedup' | 'no-read-committed-patch';
 
 const reached = new Map<FaultPoint, number>();
+// Read once: these run per command on the hot path, and process.env lookups are not free.
+const testing = process.env.NODE_ENV === 'test';
+const faultSpec = testing ? (process.env.SLUICE_FAULT ?? '') : '';
+const unsafeRules = new Set(testing ? (process.env.SLUICE_UNSAFE ?? '').split(',') : []);
 
 /** Kills (or stops) the process here when the environment asks for it at this point; otherwise does nothing. */
 export function faultPoint(point: FaultPoint): void {
-  if (process.env.NODE_ENV !== 'test') return;
-  const spec = process.env.SLUICE_FAULT;
-  if (!spec) return;
-  const [name = '', nth] = spec.split(':');
+  if (!faultSpec) return;
+  const [name = '', nth] = faultSpec.split(':');
   const pause = name.startsWith('pause-');
   if ((pause ? name.slice('pause-'.length) : name) !== point) return;
   const count = (reached.get(point) ?? 0) + 1;
@@ -31,6 +33,5 @@ export function faultPoint(point: FaultPoint): void {
 
 /** Whether a test switched this safety rule off. Always false unless `NODE_ENV=test`. */
 export function unsafe(rule: SafetyRule): boolean {
-  if (process.env.NODE_ENV !== 'test') return false;
-  return (process.env.SLUICE_UNSAFE ?? '').split(',').includes(rule);
+  return unsafeRules.has(rule);
 }
