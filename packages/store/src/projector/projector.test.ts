@@ -81,7 +81,7 @@ for (const kind of kinds) {
       await waitRows(async () => (await db.store.findRows(results!, { command_id: 'c1' })).length === 1);
       const [result] = await db.store.findRows(results!, { command_id: 'c1' });
       assert.equal(result?.principal, user);
-      assert.deepEqual((result?.result as { aggregateId: string }).aggregateId, order);
+      assert.deepEqual((result!.result as { aggregateId: string }).aggregateId, order);
     });
 
     it('re-applying batches from older offsets gives the same rows', async (t) => {
