@@ -1,109 +1,14 @@
-import { type CommandRegistry, decodeCommand, Headers, OK } from '@sluice/core';
-import {
-  type CommandSender,
-  HttpCodes,
-  HttpProblem,
-  identifyCommand,
-  principalName,
-  principalOf,
-  recordCommand,
-  type SluiceMetrics,
-} from '@sluice/http';
+import { type CommandPorts, sendCommand as sendCommandText } from '@sluice/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-/** What the shop's command routes send through. */
-export interface CommandPorts {
-  readonly registry: CommandRegistry;
-  readonly sender: CommandSender;
-  readonly metrics?: SluiceMetrics;
-  /** How long to wait for a result before answering 202. */
-  readonly timeoutMs: number;
-}
+export { acceptedSchema, type CommandPorts, pendingSchema } from '@sluice/http';
 
-/** The success body of a command route: the ids, the new version and the position token. */
-export const acceptedSchema = {
-  type: 'object',
-  required: ['commandId', 'aggregateId', 'version'],
-  properties: {
-    commandId: { type: 'string' },
-    aggregateId: { type: 'string' },
-    version: { type: 'integer' },
-    position: { type: 'string', description: 'Position token: pass as ?after= for read-your-writes' },
-  },
-  additionalProperties: { type: 'string' },
-} as const;
-
-/** The 202 body when no result came within the wait. */
-export const pendingSchema = {
-  type: 'object',
-  required: ['commandId', 'status'],
-  properties: { commandId: { type: 'string' }, status: { const: 'pending' } },
-} as const;
-
-/**
- * Sends a command as the caller, the way `POST /api/commands` does: `Idempotency-Key` gives the command
- * id (scoped to the principal), the gateway stamps the principal, a rejection becomes its problem.
- */
-export async function sendCommand(
+/** Sends a command built by a shop route exactly as `POST /api/commands` would send its body. */
+export function sendCommand(
   ports: CommandPorts,
   request: FastifyRequest,
   reply: FastifyReply,
   command: Readonly<Record<string, unknown>> & { readonly type: string },
 ): Promise<FastifyReply> {
-  const principal = principalName(principalOf(request));
-  const key = request.headers['idempotency-key'];
-  const { text, commandId } = identifyCommand(
-    JSON.stringify(command),
-    principal,
-    typeof key === 'string' ? key : undefined,
-  );
-  const decoded = decodeCommand(
-    text,
-    { [Headers.principal]: principal },
-    { registry: ports.registry, recordId: commandId },
-  );
-  if (!decoded.ok)
-    return reply.problem(
-      decoded.code,
-      decoded.message,
-      decoded.path === undefined ? {} : { path: decoded.path },
-    );
-  const started = performance.now();
-  let outcome: Awaited<ReturnType<CommandSender['send']>>;
-  try {
-    outcome = await ports.sender.send(decoded.command, { timeoutMs: ports.timeoutMs });
-  } catch (error) {
-    request.log.error({ err: error, commandId }, 'publishing a command failed');
-    throw new HttpProblem(HttpCodes.COMMANDS_UNAVAILABLE, 'the command could not be published; retry', {
-      details: { commandId },
-      cause: error,
-    });
-  }
-  if (outcome.status === 'pending') {
-    if (ports.metrics) recordCommand(ports.metrics, 'PENDING');
-    return reply
-      .code(202)
-      .header('location', `/api/commands/${encodeURIComponent(outcome.commandId)}`)
-      .send({ commandId: outcome.commandId, status: 'pending' });
-  }
-  const { result } = outcome;
-  if (ports.metrics) recordCommand(ports.metrics, result.code, (performance.now() - started) / 1000);
-  if (result.code !== OK) {
-    const { status, title } = reply.server.problems.describe(result.code);
-    const detail =
-      status >= 500 && status !== 503
-        ? `the command failed because of a fault (command ${result.commandId})`
-        : (result.message ?? title);
-    return reply.problem(result.code, detail, { commandId: result.commandId });
-  }
-  const definition = ports.registry.get(decoded.command.type);
-  const body: Record<string, unknown> = {
-    commandId: result.commandId,
-    aggregateId: result.aggregateId,
-    version: result.version ?? 0,
-  };
-  if (result.position !== undefined) body.position = result.position;
-  if (definition?.creates === true && result.aggregateId !== undefined)
-    body[definition.idField] = result.aggregateId;
-  return reply.code(definition?.creates === true || result.version === 1 ? 201 : 200).send(body);
+  return sendCommandText(ports, request, reply, JSON.stringify(command));
 }

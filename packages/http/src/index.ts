@@ -5,6 +5,7 @@ export * from './auth/stream-tickets.ts';
 export * from './commands/command-id.ts';
 export * from './commands/commands-plugin.ts';
 export type * from './commands/ports.ts';
+export * from './commands/send-command.ts';
 export * from './config.ts';
 export * from './health/health-plugin.ts';
 export * from './logger.ts';

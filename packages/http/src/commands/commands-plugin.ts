@@ -1,22 +1,11 @@
-import {
-  type CommandRegistry,
-  type CommandResult,
-  decodeCommand,
-  ErrorCodes,
-  Headers,
-  MAX_COMMAND_BYTES,
-  OK,
-  toJsonSchema,
-} from '@sluice/core';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type CommandRegistry, ErrorCodes, MAX_COMMAND_BYTES, toJsonSchema } from '@sluice/core';
+import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../auth/auth-plugin.ts';
 import { isOperator, principalName } from '../auth/principal.ts';
-import { recordCommand, type SluiceMetrics } from '../metrics/metrics.ts';
+import type { SluiceMetrics } from '../metrics/metrics.ts';
 import { bearerSecurity, problemResponses } from '../openapi/schemas.ts';
-import { HttpCodes } from '../problems/catalogue.ts';
-import { HttpProblem } from '../problems/problem.ts';
-import { identifyCommand } from './command-id.ts';
 import type { CommandResultReader, CommandSender } from './ports.ts';
+import { acceptedSchema, pendingSchema, sendCommand } from './send-command.ts';
 
 /** Options of the commands plugin. */
 export interface CommandsOptions {
@@ -29,19 +18,6 @@ export interface CommandsOptions {
   readonly bodyLimit?: number;
   readonly metrics?: SluiceMetrics;
 }
-
-const accepted = {
-  type: 'object',
-  required: ['commandId', 'aggregateId', 'version'],
-  properties: {
-    commandId: { type: 'string' },
-    aggregateId: { type: 'string' },
-    version: { type: 'integer' },
-    position: { type: 'string', description: 'Position token: pass as ?after= for read-your-writes' },
-  },
-  // The named id of a creating command, e.g. `orderId`.
-  additionalProperties: { type: 'string' },
-} as const;
 
 const resultSchema = {
   type: 'object',
@@ -107,57 +83,20 @@ async function commands(app: FastifyInstance, options: CommandsOptions): Promise
         },
         body: commandBodySchema(registry),
         response: {
-          200: { description: 'Accepted', ...accepted },
-          201: { description: 'Accepted; the command created its aggregate', ...accepted },
-          202: {
-            description: 'No result yet: poll the Location',
-            type: 'object',
-            required: ['commandId', 'status'],
-            properties: { commandId: { type: 'string' }, status: { const: 'pending' } },
-          },
+          200: { description: 'Accepted', ...acceptedSchema },
+          201: { description: 'Accepted; the command created its aggregate', ...acceptedSchema },
+          202: { description: 'No result yet: poll the Location', ...pendingSchema },
           ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 503),
         },
       },
     },
-    async (request, reply) => {
-      const principal = principalName(principalOf(request));
-      const key = request.headers['idempotency-key'];
-      const { text, commandId } = identifyCommand(
+    async (request, reply) =>
+      sendCommand(
+        { registry, sender, timeoutMs, ...(metrics ? { metrics } : {}) },
+        request,
+        reply,
         request.body as string | undefined,
-        principal,
-        typeof key === 'string' ? key : undefined,
-      );
-      const decoded = decodeCommand(
-        text,
-        { [Headers.principal]: principal },
-        { registry, recordId: commandId },
-      );
-      if (!decoded.ok) {
-        const path = decoded.path === undefined ? {} : { path: decoded.path };
-        return reply.problem(decoded.code, decoded.message, path);
-      }
-      const started = performance.now();
-      let outcome: Awaited<ReturnType<CommandSender['send']>>;
-      try {
-        outcome = await sender.send(decoded.command, { timeoutMs });
-      } catch (error) {
-        request.log.error({ err: error, commandId }, 'publishing a command failed');
-        throw new HttpProblem(HttpCodes.COMMANDS_UNAVAILABLE, 'the command could not be published; retry', {
-          details: { commandId },
-          cause: error,
-        });
-      }
-      if (outcome.status === 'pending') {
-        if (metrics) recordCommand(metrics, 'PENDING');
-        return reply
-          .code(202)
-          .header('location', `/api/commands/${encodeURIComponent(outcome.commandId)}`)
-          .send({ commandId: outcome.commandId, status: 'pending' });
-      }
-      const { result } = outcome;
-      if (metrics) recordCommand(metrics, result.code, (performance.now() - started) / 1000);
-      return answerResult(request, reply, result, decoded.command.type);
-    },
+      ),
   );
 
   app.get(
@@ -185,35 +124,6 @@ async function commands(app: FastifyInstance, options: CommandsOptions): Promise
       return result;
     },
   );
-
-  function answerResult(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    result: CommandResult,
-    commandType: string,
-  ): FastifyReply {
-    if (result.code !== OK) {
-      const status = app.problems.describe(result.code).status;
-      // A fault's message is for the logs, not the client.
-      const detail =
-        status >= 500 && status !== 503
-          ? `the command could not be handled because of a fault (command ${result.commandId})`
-          : (result.message ?? app.problems.describe(result.code).title);
-      if (status >= 500) request.log.error({ result }, 'command failed');
-      return reply.problem(result.code, detail, { commandId: result.commandId });
-    }
-    const definition = registry.get(commandType);
-    const created = definition?.creates === true || result.version === 1;
-    const body: Record<string, unknown> = {
-      commandId: result.commandId,
-      aggregateId: result.aggregateId,
-      version: result.version ?? 0,
-    };
-    if (result.position !== undefined) body.position = result.position;
-    if (definition?.creates === true && result.aggregateId !== undefined)
-      body[definition.idField] = result.aggregateId;
-    return reply.code(created ? 201 : 200).send(body);
-  }
 }
 
 /** `POST /api/commands` and `GET /api/commands/:id`: the HTTP gateway to the command side. */
