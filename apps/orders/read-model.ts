@@ -162,19 +162,28 @@ export function ownerOfChange(event: StreamEvent): string | undefined {
 }
 
 /**
- * The change logs of several projections as one feed for `GET /api/stream`. Each SSE event is named
- * after its projection; `id` is the change-log position (one sequence across projections).
+ * The change logs of several projections as one feed for `GET /api/stream`. Each projection's log is
+ * gap-free in its own order, but they interleave: so an event's `id` carries every projection's
+ * position as this subscriber has seen them (`order_status=12.user_items=40`), and a reconnect with
+ * `Last-Event-ID` resumes each log exactly where it stopped.
  */
 export function mergedChangeFeed(readSide: ReadSide, projections: readonly AnyProjection[]): ChangeFeed {
   return {
     async subscribe(from, onEvent, signal) {
-      const after = from === undefined ? undefined : BigInt(from);
+      const resumed = parseFeedPosition(
+        from,
+        projections.map((projection) => projection.name),
+      );
+      const seen = new Map<string, bigint>();
+      for (const { name } of projections) {
+        // A new subscriber starts at the present: the log's history is for resuming, not replaying.
+        seen.set(name, resumed.get(name) ?? (await latestPosition(readSide, name)));
+      }
       await Promise.all(
         projections.map(async ({ name }) => {
-          // A new subscriber starts at the present: the log's history is for resuming, not replaying.
-          const start = after ?? (await latestPosition(readSide, name));
-          for await (const entry of readSide.changes(name, start, { signal })) {
-            const id = entry.position.toString();
+          for await (const entry of readSide.changes(name, seen.get(name) ?? 0n, { signal })) {
+            seen.set(name, entry.position);
+            const id = formatFeedPosition(seen);
             if (entry.op === 'reset') onEvent({ id, type: 'reset', data: { projection: name } });
             else
               onEvent({
@@ -188,6 +197,30 @@ export function mergedChangeFeed(readSide: ReadSide, projections: readonly AnyPr
       );
     },
   };
+}
+
+/** `name=position.name=position`: every projection's place in the merged feed. */
+export function formatFeedPosition(positions: ReadonlyMap<string, bigint>): string {
+  return [...positions].map(([name, position]) => `${name}=${position}`).join('.');
+}
+
+/**
+ * Reads a `Last-Event-ID`: the composite form above, or a bare number (one position for every log).
+ * Anything unreadable, or a projection it does not name, starts at the present.
+ */
+export function parseFeedPosition(text: string | undefined, names: readonly string[]): Map<string, bigint> {
+  const positions = new Map<string, bigint>();
+  if (text === undefined || text === '') return positions;
+  if (/^\d{1,19}$/.test(text)) {
+    for (const name of names) positions.set(name, BigInt(text));
+    return positions;
+  }
+  const known = new Set(names);
+  for (const part of text.split('.')) {
+    const match = /^([A-Za-z0-9_-]{1,100})=(\d{1,19})$/.exec(part);
+    if (match?.[1] && match[2] && known.has(match[1])) positions.set(match[1], BigInt(match[2]));
+  }
+  return positions;
 }
 
 async function latestPosition(readSide: ReadSide, projection: string): Promise<bigint> {

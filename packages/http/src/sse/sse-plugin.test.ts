@@ -161,3 +161,22 @@ test('heartbeats keep a quiet stream alive; a closed client unsubscribes; close(
   assert.ok(Date.now() - started < 2_000, 'closing does not wait for streams to end by themselves');
   assert.equal(feed.listeners, 0);
 });
+
+test('a merged feed position (name=position list) is passed through as Last-Event-ID', async (t) => {
+  const { feed, bearer, base, close } = await listening();
+  t.after(close);
+  feed.append({ type: 'change', data: { userId: 'alice' } });
+  const seen: (string | undefined)[] = [];
+  const original = feed.subscribe.bind(feed);
+  feed.subscribe = (from, onEvent, signal) => {
+    seen.push(from);
+    return original(undefined, onEvent, signal);
+  };
+  const authorization = await bearer('alice');
+  const response = await fetch(`${base}/api/stream`, {
+    headers: { authorization, 'last-event-id': 'order_status=12.user_items=40' },
+  });
+  assert.equal(response.status, 200);
+  await response.body?.cancel();
+  assert.deepEqual(seen, ['order_status=12.user_items=40']);
+});

@@ -39,7 +39,9 @@ export interface StreamOptions {
   readonly maxBufferedBytes?: number;
 }
 
-const POSITION = /^(0|[1-9][0-9]{0,19})$/;
+// A change-log position, or one per log for a feed that merges several (`orders=12.items=40`).
+const POSITION =
+  /^(0|[1-9][0-9]{0,19})$|^[A-Za-z0-9_-]{1,100}=\d{1,20}(\.[A-Za-z0-9_-]{1,100}=\d{1,20}){0,31}$/;
 
 /** The position to resume after: header `Last-Event-ID`, else `?lastEventId=`. */
 function resumeFrom(request: FastifyRequest): string | undefined {
@@ -50,7 +52,7 @@ function resumeFrom(request: FastifyRequest): string | undefined {
   if (!POSITION.test(value))
     throw new HttpProblem(
       HttpCodes.INVALID_EVENT_ID,
-      `Last-Event-ID must be a change-log position, got ${value.slice(0, 40)}`,
+      `Last-Event-ID must be a change-log position (or name=position list), got ${value.slice(0, 40)}`,
     );
   return value;
 }
