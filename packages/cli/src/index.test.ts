@@ -16,7 +16,8 @@ test('sluice --help lists the command groups', async () => {
   const result = await run(['--help']);
   assert.equal(result.code, 0);
   assert.match(result.out, /Usage: sluice <command>/);
-  assert.match(result.out, /kafka {2}run a local Apache Kafka/);
+  assert.match(result.out, /kafka +run a local Apache Kafka/);
+  assert.match(result.out, /projections +read models/);
 });
 
 test('an unknown command or option is a usage error (exit 2)', async () => {

@@ -1,11 +1,12 @@
 import { type CliOutput, type CommandGroup, UsageError } from './command-group.ts';
 import { kafkaCommands } from './commands/kafka.ts';
+import { projectionsCommands } from './commands/projections.ts';
 
 export type { CliOutput, CommandGroup } from './command-group.ts';
 export { UsageError } from './command-group.ts';
 
 /** Every command group `sluice` knows; a new group is one more entry here. */
-export const commandGroups: CommandGroup[] = [kafkaCommands];
+export const commandGroups: CommandGroup[] = [kafkaCommands, projectionsCommands];
 
 const consoleOutput: CliOutput = {
   out: (line) => process.stdout.write(`${line}\n`),
