@@ -323,18 +323,20 @@ export class Projector extends EventEmitter {
   }
 
   async #maybeActivate(): Promise<void> {
-    if (this.#active || !this.#meter.caughtUp()) return;
-    const { store, projection } = this.#o;
-    const active = (await store.readStatus(projection.name))?.activeVersion;
-    if (active !== undefined && active > this.#version) return;
-    try {
-      await store.activateVersion(projection.name, this.#version);
-    } catch (error) {
-      if (error instanceof VersionLaggingError) return; // the serving version moved on; catch up again
-      throw error;
+    if (!this.#meter.caughtUp()) return;
+    if (!this.#active) {
+      const { store, projection } = this.#o;
+      const active = (await store.readStatus(projection.name))?.activeVersion;
+      if (active !== undefined && active > this.#version) return;
+      try {
+        await store.activateVersion(projection.name, this.#version);
+      } catch (error) {
+        if (error instanceof VersionLaggingError) return; // the serving version moved on; catch up again
+        throw error;
+      }
+      this.#active = true;
+      this.emit('activated', this.#version);
     }
-    this.#active = true;
-    this.emit('activated', this.#version);
     if (this.#o.stopWhenActive) this.#stopping = true;
   }
 }

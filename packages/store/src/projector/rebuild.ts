@@ -36,14 +36,10 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   const version = options.version ?? Math.max(projection.version, ...known.map((v) => v + 1));
   const projector = new Projector({ ...options, version, stopWhenActive: true, followActive: false });
   const ended = new AbortController();
-  let activated = false;
-  projector.once('activated', () => {
-    activated = true;
-  });
   await projector.start();
   const done = projector.done.then(() => {
     ended.abort();
-    if (!activated) throw new Error(`rebuild of ${projection.name} v${version} stopped before it switched`);
+    if (!projector.progress().active) throw new Error(`rebuild of ${projection.name} v${version} stopped before it switched`);
     return version;
   });
   return {
