@@ -17,8 +17,7 @@ import {
   type ReadStore,
   rebuildProjection,
 } from '@sluice/store';
-import { EventLog, type TestEvent } from '../packages/store/src/projector/testing/event-log.ts';
-import { dropSchema, testConnectionString } from '../packages/store/src/projector/testing/test-stores.ts';
+import { dropSchema, EventLog, type TestEvent, testConnectionString } from '@sluice/store/testing';
 
 const events = Number(process.argv[2] ?? 200_000);
 const brokers = (process.env.KAFKA_BROKERS ?? 'localhost:9092').split(',');

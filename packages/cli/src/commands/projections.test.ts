@@ -3,10 +3,8 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { positionToken } from '@sluice/core';
 import { openPostgresStore, Projector, ReadSide } from '@sluice/store';
+import { dropSchema, EventLog, postgresUnavailable } from '@sluice/store/testing';
 import { testBrokers, testDatabaseUrl, uniqueName } from '@sluice/testing';
-// Test support of the store package: topics written like a processor writes them.
-import { EventLog } from '../../../store/src/projector/testing/event-log.ts';
-import { dropSchema, postgresUnavailable } from '../../../store/src/projector/testing/test-stores.ts';
 import { runCli } from '../index.ts';
 
 const app = fileURLToPath(new URL('./testing/projections-app.fixture.ts', import.meta.url));

@@ -39,7 +39,8 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   await projector.start();
   const done = projector.done.then(() => {
     ended.abort();
-    if (!projector.progress().active) throw new Error(`rebuild of ${projection.name} v${version} stopped before it switched`);
+    if (!projector.progress().active)
+      throw new Error(`rebuild of ${projection.name} v${version} stopped before it switched`);
     return version;
   });
   return {
