@@ -1,0 +1,201 @@
+/** The shop's HTTP API as the browser uses it: a session, JSON calls, problem+json as readable errors. */
+
+/** Who is signed in: a shopper (dev login) or an operator (`SLUICE_OPERATOR_TOKEN`). */
+export type Session =
+  | { readonly kind: 'user'; readonly userId: string; readonly token: string }
+  | { readonly kind: 'operator'; readonly token: string };
+
+/** An API call that failed, with the problem's title and detail ready to show. */
+export class ApiError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly title: string;
+  readonly detail: string | undefined;
+
+  constructor(status: number, code: string, title: string, detail?: string) {
+    super(detail ? `${title}: ${detail}` : title);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.title = title;
+    this.detail = detail;
+  }
+}
+
+const SESSION_KEY = 'sluice.session';
+
+/** The session kept in this tab's storage, if any. */
+export function loadSession(): Session | undefined {
+  try {
+    const value = JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? 'null') as Session | null;
+    return value && typeof value.token === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps (or forgets) the session in this tab's storage. */
+export function saveSession(session: Session | undefined): void {
+  if (session === undefined) sessionStorage.removeItem(SESSION_KEY);
+  else sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
+}
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  400: 'The request was not accepted',
+  401: 'You are not signed in',
+  403: 'You are not allowed to do that',
+  404: 'Not found',
+  409: 'That conflicts with the current state',
+  413: 'The request is too large',
+  422: 'The request was refused',
+  429: 'Too many requests; try again shortly',
+  500: 'The server failed',
+  502: 'The server is unreachable',
+  503: 'The service is not ready; try again shortly',
+};
+
+async function errorOf(response: Response): Promise<ApiError> {
+  const fallback = STATUS_TEXT[response.status] ?? `The server answered ${response.status}`;
+  try {
+    const problem = (await response.json()) as { title?: unknown; detail?: unknown; code?: unknown };
+    const title = typeof problem.title === 'string' ? problem.title : fallback;
+    const detail =
+      typeof problem.detail === 'string' && problem.detail !== title ? problem.detail : undefined;
+    const code = typeof problem.code === 'string' ? problem.code : `HTTP_${response.status}`;
+    return new ApiError(response.status, code, title, detail);
+  } catch {
+    return new ApiError(response.status, `HTTP_${response.status}`, fallback);
+  }
+}
+
+// The position token of this tab's last write: the next reads wait until the projections have it.
+let lastPosition: string | undefined;
+const unauthorisedListeners = new Set<() => void>();
+
+/** Calls `listener` when the server no longer accepts the session's token. */
+export function onUnauthorised(listener: () => void): () => void {
+  unauthorisedListeners.add(listener);
+  return () => unauthorisedListeners.delete(listener);
+}
+
+/** One JSON call; rejects with an {@link ApiError} whose message can be shown as it is. */
+export async function call<T>(
+  session: Session | undefined,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  let url = path;
+  if (method === 'GET' && lastPosition !== undefined)
+    url += `${path.includes('?') ? '&' : '?'}after=${encodeURIComponent(lastPosition)}`;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers: {
+        accept: 'application/json',
+        ...(session ? { authorization: `Bearer ${session.token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'Cannot reach the shop', 'Check that the server is running.');
+  }
+  if (!response.ok) {
+    const error = await errorOf(response);
+    if (response.status === 401 && session !== undefined)
+      for (const listener of unauthorisedListeners) listener();
+    throw error;
+  }
+  if (response.status === 204) return undefined as T;
+  const value = (await response.json()) as T;
+  const position = (value as { position?: unknown } | null)?.position;
+  if (method === 'POST' && typeof position === 'string') lastPosition = position;
+  return value;
+}
+
+/** The answer of a command route. */
+export interface Accepted {
+  readonly commandId: string;
+  readonly aggregateId?: string;
+  readonly version?: number;
+  readonly position?: string;
+  readonly status?: 'pending';
+  readonly orderId?: string;
+}
+
+/** One order line; prices are integer pence. */
+export interface OrderItem {
+  readonly name: string;
+  readonly price: number;
+  readonly quantity: number;
+}
+
+export type OrderStatus = 'created' | 'confirmed' | 'shipped' | 'delivered' | 'cancelled';
+
+export interface Order {
+  readonly orderId: string;
+  readonly userId: string;
+  readonly status: OrderStatus;
+  readonly items: readonly OrderItem[];
+  readonly total: number;
+  readonly version: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface BandItem extends OrderItem {
+  readonly orderId: string;
+}
+
+export type Band = 'cheap' | 'affordable' | 'expensive';
+export type ItemsByBand = Readonly<Record<Band, readonly BandItem[]>>;
+
+export interface Show {
+  readonly showId: string;
+  readonly seats: number;
+  readonly available: number;
+  /** Seat number → holder. */
+  readonly booked: Readonly<Record<string, string>>;
+}
+
+export interface RebuildView {
+  readonly projection: string;
+  readonly version: number;
+  readonly state: 'running' | 'done' | 'failed';
+  readonly done: string;
+  readonly total: string;
+  readonly eventsPerSecond: number;
+  readonly etaSeconds?: number;
+  readonly caughtUp: boolean;
+  readonly active: boolean;
+  readonly error?: string;
+}
+
+/** Lag of one source partition, when the server reports it. */
+export interface PartitionLag {
+  readonly topic: string;
+  readonly partition: number;
+  readonly lag: number | string;
+}
+
+export interface ProjectionStatus {
+  readonly projection: string;
+  readonly activeVersion?: number;
+  readonly versions: readonly {
+    version: number;
+    state: string;
+    lastError?: { message?: string };
+    updatedAt: string;
+  }[];
+  readonly progress?: Omit<RebuildView, 'state'> & { readonly partitions?: readonly PartitionLag[] };
+  readonly partitions?: readonly PartitionLag[];
+  readonly rebuild?: RebuildView;
+}
+
+/** A ticket for `EventSource`, which cannot send an Authorization header. */
+export async function streamTicket(session: Session): Promise<string> {
+  const { ticket } = await call<{ ticket: string }>(session, 'POST', '/api/stream/ticket');
+  return ticket;
+}
