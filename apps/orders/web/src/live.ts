@@ -71,7 +71,8 @@ export class LiveFeed {
       return;
     }
     if (this.#closed) return;
-    const resume = this.#lastEventId === undefined ? '' : `&lastEventId=${this.#lastEventId}`;
+    const resume =
+      this.#lastEventId === undefined ? '' : `&lastEventId=${encodeURIComponent(this.#lastEventId)}`;
     const source = new EventSource(`/api/stream?ticket=${encodeURIComponent(ticket)}${resume}`);
     this.#source = source;
     const remember = (event: MessageEvent): void => {
