@@ -56,22 +56,18 @@ export {
   type TableMap,
   type VersionedTables,
 } from './projector/projection.ts';
-export { type BatchReport, Projector, type ProjectorOptions } from './projector/projector.ts';
+export { Projector } from './projector/projector.ts';
 export {
   LeaseLostError,
   PoisonEventError,
   ProjectionBehindError,
   UnknownProjectionError,
 } from './projector/projector-errors.ts';
+export type { BatchReport, ProjectorOptions } from './projector/projector-options.ts';
 export { ReadSide, type ReadSideOptions } from './projector/read-side.ts';
-export {
-  dropRetiredTables,
-  type Rebuild,
-  type RebuildOptions,
-  rebuildProjection,
-} from './projector/rebuild.ts';
+export { type Rebuild, type RebuildOptions, rebuildProjection } from './projector/rebuild.ts';
 export { type RetryOptions, type RetryReport, retryProjection } from './projector/retry.ts';
-export { prepareProjectionTables } from './projector/tables.ts';
+export { dropRetiredTables, prepareProjectionTables } from './projector/tables.ts';
 export type * from './read-store.ts';
 export { SqlReadStore } from './sql/sql-read-store.ts';
 export { type ProjectionDatabase, SqlTx } from './sql/sql-tx.ts';

@@ -140,10 +140,14 @@ export interface ReadStore<Tx extends StoreTx = StoreTx> {
    * (else `VersionLaggingError`), retires the old one and appends a `reset` to the change log.
    */
   activateVersion(projection: string, version: number): Promise<void>;
-  /** Drops versions retired longer than `graceMs` ago, calling `drop` for each; returns what was dropped. */
+  /**
+   * Drops versions retired longer than `graceMs` ago (of one projection when named), calling `drop`
+   * for each; returns what was dropped.
+   */
   dropRetired(
     graceMs: number,
     drop: DropVersion<Tx>,
+    projection?: string,
   ): Promise<Array<{ projection: string; version: number }>>;
 
   /** Appends a batch's changes to the change log in the batch's transaction (skipped for inactive versions). */

@@ -154,10 +154,11 @@ export class MemoryReadStore implements ReadStore<MemoryTx> {
     return statuses.filter((s) => s !== undefined);
   }
 
-  async dropRetired(graceMs: number, drop: DropVersion<MemoryTx>) {
+  async dropRetired(graceMs: number, drop: DropVersion<MemoryTx>, only?: string) {
     const cutoff = Date.now() - graceMs;
     const due: Array<{ projection: string; version: number }> = [];
     for (const [projection, record] of this.#state.projections) {
+      if (only !== undefined && projection !== only) continue;
       for (const [version, v] of record.versions) {
         const retired = v.retiredAt !== undefined && v.retiredAt.getTime() <= cutoff;
         if (retired && v.droppedAt === undefined && record.active !== version)

@@ -2,57 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type FetchedRecord, type KafkaConnection, PartitionReader } from '@sluice/kafka';
+import { PartitionReader } from '@sluice/kafka';
 import { OffsetConflictError, VersionLaggingError } from '../errors.ts';
 import {
   parseTopicPartitionKey,
   type TopicPartitionKey,
   topicPartitionKey,
 } from '../model/topic-partition.ts';
-import type { ReadStore } from '../read-store.ts';
-import { applyBatch, type BatchOutcome, type PoisonPolicy } from './apply-batch.ts';
+import { applyBatch } from './apply-batch.ts';
+import { boundBatch } from './batch-bounds.ts';
 import { decodeRecord, toStoredRecord } from './log-records.ts';
 import { ProgressMeter, type ProjectionProgress } from './progress.ts';
 import type { AnyProjection, VersionedTables } from './projection.ts';
 import { LeaseLostError, PoisonEventError, projectionErrorOf } from './projector-errors.ts';
-import { prepareProjectionTables } from './tables.ts';
-
-/** Settings of a {@link Projector}. */
-export interface ProjectorOptions {
-  readonly store: ReadStore;
-  readonly connection: KafkaConnection;
-  readonly projection: AnyProjection;
-  /** Deployment topic prefix, e.g. `shop.`. */
-  readonly topicPrefix?: string;
-  /** Version to build; default the projection's version, or the active one when that is newer. */
-  readonly version?: number;
-  /** Lease holder name; default `<host>/<pid>/<random>`. */
-  readonly holder?: string;
-  readonly leaseTtlMs?: number;
-  readonly renewEveryMs?: number;
-  readonly poison?: PoisonPolicy;
-  /** Retries of a failing batch (with doubling delays) before events are isolated. */
-  readonly retries?: number;
-  readonly retryDelayMs?: number;
-  /** Switch to a newer active version built elsewhere (a CLI rebuild). Default true. */
-  readonly followActive?: boolean;
-  /** Stop once this version is active and caught up (a rebuild run by the CLI). */
-  readonly stopWhenActive?: boolean;
-  /** A pause before every fetch, to throttle the projector (tests). */
-  readonly batchDelayMs?: number;
-  readonly maxWaitMs?: number;
-  /** Bytes fetched per partition per round. Default 1 MiB. */
-  readonly partitionMaxBytes?: number;
-  /** Most records applied in one transaction; the rest of a round is fetched again. Default 20,000. */
-  readonly maxBatchRecords?: number;
-}
-
-/** What a committed batch did, emitted as `batch`. */
-export interface BatchReport extends BatchOutcome {
-  readonly version: number;
-  readonly holder: string;
-  readonly records: number;
-}
+import type { ProjectorOptions } from './projector-options.ts';
+import { dropRetiredTables, prepareProjectionTables } from './tables.ts';
 
 /**
  * Runs one projection version: holds its lease, reads every source partition by manual assignment,
@@ -76,6 +40,7 @@ export class Projector extends EventEmitter {
   #stopping = false;
   #timer: NodeJS.Timeout | undefined;
   #ticking = false;
+  #ticks = 0;
   #done: Promise<void> | undefined;
 
   constructor(options: ProjectorOptions) {
@@ -205,6 +170,9 @@ export class Projector extends EventEmitter {
       }
       const active = status?.activeVersion;
       this.#active = active === this.#version;
+      // Now and then the serving projector drops what older versions left behind.
+      if (this.#active && this.#holding && this.#ticks++ % 30 === 0)
+        await dropRetiredTables(store, [projection], this.#o.dropGraceMs ?? 10 * 60_000);
       if (active !== undefined && active > this.#version && this.#o.followActive !== false)
         this.#switchTo = active;
     } catch (error) {
@@ -339,26 +307,4 @@ export class Projector extends EventEmitter {
     }
     if (this.#o.stopWhenActive) this.#stopping = true;
   }
-}
-
-/** Keeps at most `limit` records of a round; a partition cut short resumes after its last kept record. */
-function boundBatch(
-  records: readonly FetchedRecord[],
-  roundNext: ReadonlyMap<TopicPartitionKey, bigint>,
-  positions: ReadonlyMap<TopicPartitionKey, bigint>,
-  limit: number,
-): { kept: FetchedRecord[]; next: Map<TopicPartitionKey, bigint> } {
-  const next = new Map<TopicPartitionKey, bigint>();
-  for (const [tp, offset] of roundNext) if (offset > (positions.get(tp) ?? 0n)) next.set(tp, offset);
-  if (records.length <= limit) return { kept: [...records], next };
-  const kept = records.slice(0, limit);
-  const last = new Map<TopicPartitionKey, bigint>();
-  for (const r of kept) last.set(topicPartitionKey(r.topic, r.partition), r.offset);
-  for (const r of records.slice(limit)) {
-    const tp = topicPartitionKey(r.topic, r.partition);
-    const lastKept = last.get(tp);
-    if (lastKept === undefined) next.delete(tp);
-    else next.set(tp, lastKept + 1n);
-  }
-  return { kept, next };
 }

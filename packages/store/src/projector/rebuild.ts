@@ -1,10 +1,10 @@
 import { on } from 'node:events';
 import type { KafkaConnection } from '@sluice/kafka';
-import { versionedTableName } from '../model/table-definition.ts';
 import type { ReadStore } from '../read-store.ts';
 import type { ProjectionProgress } from './progress.ts';
 import type { AnyProjection } from './projection.ts';
-import { Projector, type ProjectorOptions } from './projector.ts';
+import { Projector } from './projector.ts';
+import type { ProjectorOptions } from './projector-options.ts';
 
 /** Settings of {@link rebuildProjection}. */
 export interface RebuildOptions extends Partial<ProjectorOptions> {
@@ -57,20 +57,4 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
       yield projector.progress();
     },
   };
-}
-
-/** Drops the tables of versions retired longer than `graceMs` ago, for the projections given. */
-export async function dropRetiredTables(
-  store: ReadStore,
-  projections: readonly AnyProjection[],
-  graceMs: number,
-): Promise<Array<{ projection: string; version: number }>> {
-  const byName = new Map(projections.map((p) => [p.name, p]));
-  return store.dropRetired(graceMs, async (tx, name, version) => {
-    const projection = byName.get(name);
-    // Unknown here: leave it for a process that knows its tables (this aborts the round).
-    if (projection === undefined) throw new Error(`cannot drop ${name} v${version}: projection not known`);
-    for (const table of Object.values(projection.tables))
-      await store.dropTable(tx, versionedTableName(table.name, version));
-  });
 }

@@ -1,4 +1,4 @@
-import type { VersionedTable } from '../model/table-definition.ts';
+import { type VersionedTable, versionedTableName } from '../model/table-definition.ts';
 import type { ProjectionTableSpec, ReadStore } from '../read-store.ts';
 import type { AnyProjection, VersionedTables } from './projection.ts';
 
@@ -19,4 +19,25 @@ export async function prepareProjectionTables(
   }));
   const tables = await store.prepareTables(version, specs);
   return Object.fromEntries(names.map((name, i) => [name, tables[i]!]));
+}
+
+/** Drops the tables of the given projections' versions retired longer than `graceMs` ago. */
+export async function dropRetiredTables(
+  store: ReadStore,
+  projections: readonly AnyProjection[],
+  graceMs: number,
+): Promise<Array<{ projection: string; version: number }>> {
+  const dropped: Array<{ projection: string; version: number }> = [];
+  for (const projection of projections) {
+    const done = await store.dropRetired(
+      graceMs,
+      async (tx, _name, version) => {
+        for (const table of Object.values(projection.tables))
+          await store.dropTable(tx, versionedTableName(table.name, version));
+      },
+      projection.name,
+    );
+    dropped.push(...done);
+  }
+  return dropped;
 }

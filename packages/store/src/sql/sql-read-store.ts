@@ -136,9 +136,9 @@ export class SqlReadStore implements ReadStore<SqlTx> {
     });
   }
 
-  async dropRetired(graceMs: number, drop: DropVersion<SqlTx>) {
+  async dropRetired(graceMs: number, drop: DropVersion<SqlTx>, projection?: string) {
     return this.transaction(async (tx) => {
-      const retired = await retiredVersionsSql(tx.db, this.schema, graceMs);
+      const retired = await retiredVersionsSql(tx.db, this.schema, graceMs, projection);
       for (const { projection, version } of retired) {
         await drop(tx, projection, version);
         await markDroppedSql(tx.db, this.schema, projection, version);

@@ -129,13 +129,15 @@ export async function retiredVersionsSql(
   db: SqlExecutor,
   schema: string,
   graceMs: number,
+  projection?: string,
 ): Promise<Array<{ projection: string; version: number }>> {
+  const only = projection === undefined ? sql`` : sql`AND v.projection = ${projection}`;
   const { rows } = await sql<{ projection: string; version: number }>`SELECT v.projection, v.version
     FROM ${sql.table(`${schema}.projection_versions`)} v
     JOIN ${sql.table(`${schema}.projections`)} p ON p.projection = v.projection
     WHERE v.retired_at IS NOT NULL AND v.dropped_at IS NULL
       AND v.retired_at <= now() - ${Math.floor(graceMs)} * interval '1 millisecond'
-      AND p.active_version IS DISTINCT FROM v.version
+      AND p.active_version IS DISTINCT FROM v.version ${only}
     ORDER BY v.projection, v.version
     FOR UPDATE OF v SKIP LOCKED`.execute(db);
   return rows;
