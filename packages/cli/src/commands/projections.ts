@@ -97,7 +97,6 @@ async function status(app: ProjectionsApp, store: ReadStore, connection: KafkaCo
         const offsets = await store.readOffsets(projection.name, v.version);
         output.out(`  v${v.version}  ${v.state}${v.version === active ? '  serving' : ''}`);
         for (const topic of projection.topics.map((t) => prefix + t)) {
-          await reader.topicId(topic); // loads the topic's metadata, which listing offsets needs
           const ends = await reader.endOffsets(topic);
           const lags = ends.map((end, p) => {
             const next = offsets.get(topicPartitionKey(topic, p)) ?? 0n;

@@ -198,7 +198,6 @@ export class Projector extends EventEmitter {
     const positions = new Map<TopicPartitionKey, bigint>();
     this.#expected = new Map();
     for (const topic of this.#topics) {
-      await this.#reader.topicId(topic); // loads the topic's metadata, which listing offsets needs
       const starts = await this.#reader.startOffsets(topic);
       const ends = await this.#reader.endOffsets(topic);
       for (const [partition, start] of starts.entries()) {
