@@ -223,11 +223,6 @@ export function parseFeedPosition(text: string | undefined, names: readonly stri
   return positions;
 }
 
-async function latestPosition(readSide: ReadSide, projection: string): Promise<bigint> {
-  let after = 0n;
-  for (;;) {
-    const page = await readSide.store.readChanges(projection, after, 1000);
-    if (page.length === 0) return after;
-    after = page[page.length - 1]!.position;
-  }
+function latestPosition(readSide: ReadSide, projection: string): Promise<bigint> {
+  return readSide.store.lastChangePosition(projection);
 }

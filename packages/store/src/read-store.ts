@@ -154,6 +154,8 @@ export interface ReadStore<Tx extends StoreTx = StoreTx> {
   appendChanges(tx: Tx, projection: string, version: number, changes: readonly RowChange[]): Promise<number>;
   /** Change-log entries of a projection after `afterPosition`, in position order, at most `limit`. */
   readChanges(projection: string, afterPosition: bigint, limit: number): Promise<ChangeEntry[]>;
+  /** The newest change-log position of a projection (0 when it has none): where a new subscriber starts. */
+  lastChangePosition(projection: string): Promise<bigint>;
   /** Deletes change-log entries older than `olderThanMs`; returns how many. */
   pruneChanges(olderThanMs: number): Promise<number>;
   /** Calls `onWake` after a transaction appending changes for `projection` commits (in any process on PostgreSQL). */

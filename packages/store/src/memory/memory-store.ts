@@ -197,6 +197,13 @@ export class MemoryReadStore implements ReadStore<MemoryTx> {
       .slice(0, Math.max(0, Math.floor(limit)));
   }
 
+  async lastChangePosition(projection: string): Promise<bigint> {
+    let last = 0n;
+    for (const entry of this.#state.changeLog)
+      if (entry.projection === projection && entry.position > last) last = entry.position;
+    return last;
+  }
+
   async pruneChanges(olderThanMs: number): Promise<number> {
     const cutoff = Date.now() - olderThanMs;
     const log = this.#state.changeLog;

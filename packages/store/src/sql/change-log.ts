@@ -72,6 +72,18 @@ export async function readChangesSql(
   }));
 }
 
+/** The newest position of a projection's entries, 0 when there are none. */
+export async function lastChangePositionSql(
+  db: SqlExecutor,
+  schema: string,
+  projection: string,
+): Promise<bigint> {
+  const { rows } = await sql<{ position: string | number | bigint | null }>`SELECT max(position) AS position
+    FROM ${sql.table(`${schema}.change_log`)} WHERE projection = ${projection}`.execute(db);
+  const position = rows[0]?.position;
+  return position === null || position === undefined ? 0n : toBigInt(position);
+}
+
 /** Deletes entries older than `olderThanMs` by the database clock. */
 export async function pruneChangesSql(db: SqlExecutor, schema: string, olderThanMs: number): Promise<number> {
   const result = await sql`DELETE FROM ${sql.table(`${schema}.change_log`)}

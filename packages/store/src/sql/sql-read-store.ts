@@ -16,7 +16,7 @@ import type {
   StoreTx,
   Unsubscribe,
 } from '../read-store.ts';
-import { appendChangesSql, pruneChangesSql, readChangesSql } from './change-log.ts';
+import { appendChangesSql, lastChangePositionSql, pruneChangesSql, readChangesSql } from './change-log.ts';
 import { acquireLeaseSql, holdsLeaseSql, releaseLeaseSql, renewLeaseSql } from './leases.ts';
 import { lockMigrations, migrateBookkeeping } from './migrations.ts';
 import { commitOffsetsSql, selectOffsets } from './offsets.ts';
@@ -155,6 +155,9 @@ export class SqlReadStore implements ReadStore<SqlTx> {
 
   readChanges(projection: string, afterPosition: bigint, limit: number): Promise<ChangeEntry[]> {
     return readChangesSql(this.#db, this.schema, projection, afterPosition, limit);
+  }
+  async lastChangePosition(projection: string): Promise<bigint> {
+    return lastChangePositionSql(this.#db, this.schema, projection);
   }
 
   pruneChanges(olderThanMs: number): Promise<number> {

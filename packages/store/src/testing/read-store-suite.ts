@@ -177,6 +177,8 @@ export function readStoreSuite(kind: string, fixture: StoreFixture): void {
       assert.deepEqual(paged, all);
       for (let i = 1; i < all.length; i++) assert.ok(all[i]!.position > all[i - 1]!.position);
       assert.deepEqual(await store.readChanges(p, all[3]!.position, 100), all.slice(4));
+      assert.equal(await store.lastChangePosition(p), all.at(-1)!.position);
+      assert.equal(await store.lastChangePosition(`${p}-none`), 0n);
       await sleep(20);
       assert.ok((await store.pruneChanges(1)) >= 6);
       assert.deepEqual(await store.readChanges(p, 0n, 100), []);
