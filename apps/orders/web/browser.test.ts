@@ -141,6 +141,18 @@ test('the web app in Chromium: live bands, live order status, privacy, a seat ra
   );
 
   await t.test('a second shopper in another browser context sees none of it', async () => {
+    // A refusal reads as the problem's title, never as JSON.
+    await bob.goto(url);
+    await bob.getByLabel('User id').fill('system');
+    await bob.getByRole('button', { name: 'Sign in' }).click();
+    const refusal = bob.getByRole('alert');
+    await refusal.waitFor(WAIT);
+    assert.match(
+      (await refusal.textContent()) ?? '',
+      /This user id is reserved for the system and operators/,
+    );
+    assert.doesNotMatch((await refusal.textContent()) ?? '', /[{}]|"code"/);
+    await screenshot(bob, 'sign-in-refused-390');
     await signInAsShopper(bob, url, bobId);
     await bob.getByText('No items yet').waitFor(WAIT);
     assert.equal(await bob.getByTestId('band-item').count(), 0);
