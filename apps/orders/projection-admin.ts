@@ -1,7 +1,8 @@
-import type { KafkaConnection } from '@sluice/kafka';
+import { type KafkaConnection, PartitionReader } from '@sluice/kafka';
 import {
   type AnyProjection,
   type ProjectionProgress,
+  projectionLag,
   type ReadStore,
   type Rebuild,
   rebuildProjection,
@@ -27,6 +28,14 @@ export interface ProjectionStatusView {
   readonly projection: string;
   readonly activeVersion?: number;
   readonly versions: readonly { version: number; state: string; lastError?: unknown; updatedAt: string }[];
+  /** Lag of the serving version per source partition (offsets as decimal strings). */
+  readonly partitions?: readonly {
+    topic: string;
+    partition: number;
+    nextOffset: string;
+    endOffset: string;
+    lag: string;
+  }[];
   /** The in-process projector's progress, when this process runs it. */
   readonly progress?: Omit<RebuildView, 'state'>;
   readonly rebuild?: RebuildView;
@@ -80,6 +89,7 @@ export class StoreProjectionAdmin implements ProjectionAdmin {
   readonly #topicPrefix: string;
   readonly #progress: () => ReadonlyMap<string, ProjectionProgress>;
   readonly #rebuilds = new Map<string, Running>();
+  #reader: PartitionReader | undefined;
 
   constructor(options: {
     store: ReadStore;
@@ -99,11 +109,14 @@ export class StoreProjectionAdmin implements ProjectionAdmin {
   async statuses(): Promise<ProjectionStatusView[]> {
     const stored = new Map((await this.#store.listStatuses()).map((s) => [s.projection, s]));
     const running = this.#progress();
-    return [...this.#projections.keys()].map((name) => {
+    const views: ProjectionStatusView[] = [];
+    for (const [name, projection] of this.#projections) {
       const status = stored.get(name);
+      const partitions =
+        status?.activeVersion === undefined ? undefined : await this.#lag(projection, status.activeVersion);
       const progress = running.get(name);
       const rebuild = this.rebuild(name);
-      return {
+      views.push({
         projection: name,
         ...(status?.activeVersion === undefined ? {} : { activeVersion: status.activeVersion }),
         versions: (status?.versions ?? []).map((v) => ({
@@ -122,10 +135,43 @@ export class StoreProjectionAdmin implements ProjectionAdmin {
               }),
           updatedAt: v.updatedAt.toISOString(),
         })),
+        ...(partitions === undefined ? {} : { partitions }),
         ...(progress === undefined ? {} : { progress: viewOf(progress, 'running') }),
         ...(rebuild === undefined ? {} : { rebuild }),
-      };
-    });
+      });
+    }
+    return views;
+  }
+
+  /** Lag samples of every serving version, for the `sluice_projection_lag` gauge. */
+  async lagSamples(): Promise<{ projection: string; topic: string; partition: number; lag: bigint }[]> {
+    const stored = await this.#store.listStatuses();
+    const samples: { projection: string; topic: string; partition: number; lag: bigint }[] = [];
+    for (const status of stored) {
+      const projection = this.#projections.get(status.projection);
+      if (projection === undefined || status.activeVersion === undefined) continue;
+      for (const lag of await this.#lag(projection, status.activeVersion)) {
+        samples.push({
+          projection: status.projection,
+          topic: lag.topic,
+          partition: lag.partition,
+          lag: BigInt(lag.lag),
+        });
+      }
+    }
+    return samples;
+  }
+
+  async #lag(projection: AnyProjection, version: number) {
+    this.#reader ??= new PartitionReader({ connection: this.#connection });
+    const lags = await projectionLag(this.#store, this.#reader, projection, version, this.#topicPrefix);
+    return lags.map((l) => ({
+      topic: l.topic,
+      partition: l.partition,
+      nextOffset: l.nextOffset.toString(),
+      endOffset: l.endOffset.toString(),
+      lag: l.lag.toString(),
+    }));
   }
 
   async startRebuild(name: string): Promise<RebuildView> {
@@ -179,5 +225,6 @@ export class StoreProjectionAdmin implements ProjectionAdmin {
   async close(): Promise<void> {
     for (const running of this.#rebuilds.values())
       if (running.state === 'running') await running.rebuild.projector.stop();
+    await this.#reader?.close();
   }
 }

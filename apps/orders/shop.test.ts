@@ -140,6 +140,27 @@ test('the shop on Kafka and PostgreSQL, end to end', { timeout: 180_000 }, async
     assert.equal(user.name, 'Alice');
   });
 
+  await t.test(
+    'operators see each projection lag per source partition, in the status and in /metrics',
+    async () => {
+      const status = await http.call('GET', '/api/projections', { token: OPERATOR_TOKEN });
+      assert.equal(status.status, 200);
+      const items = status.body.projections.find(
+        (p: { projection: string }) => p.projection === 'user_items',
+      );
+      assert.ok(items.partitions.length > 1, 'one entry per partition of order-events');
+      for (const partition of items.partitions) {
+        assert.match(partition.topic, /order-events$/);
+        assert.equal(BigInt(partition.lag), BigInt(partition.endOffset) - BigInt(partition.nextOffset));
+      }
+      const metrics = await fetch(`${shop.url}/metrics`).then((response) => response.text());
+      assert.match(
+        metrics,
+        /sluice_projection_lag\{projection="user_items",topic="[^"]*order-events",partition="0"\} \d+/,
+      );
+    },
+  );
+
   await t.test('readiness names Kafka, the store and the projections', async () => {
     const ready = await http.call('GET', '/readyz');
     assert.equal(ready.status, 200);

@@ -153,18 +153,10 @@ export async function startShop(config: ShopConfig, options: StartShopOptions = 
     const store = await opening;
 
     const projectors: Projector[] = [];
+    // Lag per source partition, read from the store and Kafka (right whichever process projects).
+    let projectionAdmin: StoreProjectionAdmin | undefined;
     const metrics = createSluiceMetrics({
-      projectionLag: () =>
-        projectors.map((projector) => {
-          const progress = projector.progress();
-          // The projector keeps sums over its partitions; one sample per projection.
-          return {
-            projection: progress.projection,
-            topic: '*',
-            partition: -1,
-            lag: progress.total - progress.done,
-          };
-        }),
+      projectionLag: async () => (projectionAdmin ? projectionAdmin.lagSamples() : []),
     });
     const prefix = config.topicPrefix;
     const base = { config, brokers, connection, store, metrics, logger, projectors, timings, stop };
@@ -224,7 +216,7 @@ export async function startShop(config: ShopConfig, options: StartShopOptions = 
       closers.push(() => gateway.close());
       const readSide = new ReadSide({ store, projections, topicPrefix: prefix });
       const queries = new ShopQueries(readSide);
-      const admin2 = new StoreProjectionAdmin({
+      projectionAdmin = new StoreProjectionAdmin({
         store,
         connection,
         projections,
@@ -232,7 +224,8 @@ export async function startShop(config: ShopConfig, options: StartShopOptions = 
         progress: () =>
           new Map<string, ProjectionProgress>(projectors.map((p) => [p.progress().projection, p.progress()])),
       });
-      closers.push(() => admin2.close());
+      const operatorAdmin = projectionAdmin;
+      closers.push(() => operatorAdmin.close());
       const operators = config.server.operatorToken !== undefined;
       let fulfilment: FulfilmentWorker | undefined;
       if (config.fulfilment.mode === 'auto') {
@@ -274,7 +267,7 @@ export async function startShop(config: ShopConfig, options: StartShopOptions = 
           commands: { registry, sender: gateway, metrics, timeoutMs: config.server.commandTimeoutMs },
           queries,
           operators,
-          admin: admin2,
+          admin: operatorAdmin,
           webDist: WEB_DIST,
         }),
         openApi: {

@@ -3,10 +3,10 @@ import { type KafkaConnection, PartitionReader } from '@sluice/kafka';
 import {
   type AnyProjection,
   openReadStore,
+  projectionLag,
   type ReadStore,
   rebuildProjection,
   retryProjection,
-  topicPartitionKey,
 } from '@sluice/store';
 import cliProgress from 'cli-progress';
 import { type CliOutput, type CommandGroup, UsageError } from '../command-group.ts';
@@ -94,15 +94,11 @@ async function status(app: ProjectionsApp, store: ReadStore, connection: KafkaCo
       const active = found?.activeVersion;
       output.out(`${projection.name}  active v${active ?? '-'}  (code v${projection.version})`);
       for (const v of found?.versions ?? []) {
-        const offsets = await store.readOffsets(projection.name, v.version);
         output.out(`  v${v.version}  ${v.state}${v.version === active ? '  serving' : ''}`);
-        for (const topic of projection.topics.map((t) => prefix + t)) {
-          const ends = await reader.endOffsets(topic);
-          const lags = ends.map((end, p) => {
-            const next = offsets.get(topicPartitionKey(topic, p)) ?? 0n;
-            return `${p}:${end > next ? end - next : 0n}`;
-          });
-          output.out(`    lag ${topic}  ${lags.join(' ')}`);
+        const lags = await projectionLag(store, reader, projection, v.version, prefix);
+        for (const topic of new Set(lags.map((l) => l.topic))) {
+          const line = lags.filter((l) => l.topic === topic).map((l) => `${l.partition}:${l.lag}`);
+          output.out(`    lag ${topic}  ${line.join(' ')}`);
         }
         if (v.lastError) {
           const at = v.lastError.event;
