@@ -75,10 +75,14 @@ test('the roles as three processes on PostgreSQL: an order placed through the ap
 
 test('splitting roles over processes with the embedded store is refused with the fix', async (t) => {
   const environment = await testEnvironment(t, 'pglite');
+  // The test run's own DATABASE_URL (set by the global setup) must not reach the child.
+  const { DATABASE_URL: _ignored, ...inherited } = process.env;
   const child = spawn(process.execPath, [MAIN, '--role', 'api'], {
-    env: { ...process.env, ...environment.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...inherited, ...environment.env },
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
+  const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  t.after(() => clearTimeout(guard));
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
