@@ -38,7 +38,7 @@ async function stopRole(child: ChildProcess): Promise<number | null> {
   return code as number | null;
 }
 
-test('the roles as three processes on PostgreSQL: an order placed through the api process is readable', {
+test('the roles as three processes on PostgreSQL: an order placed through the api process is readable and streamed live', {
   timeout: 180_000,
 }, async (t) => {
   if (!requireKafka(t) || !requirePostgres(t)) return;
@@ -55,11 +55,16 @@ test('the roles as three processes on PostgreSQL: an order placed through the ap
 
   const http = client(api.url);
   const token = await http.login('u1');
+  // A live client of the api process: the projector runs elsewhere, NOTIFY carries the change over.
+  const stream = await fetch(`${api.url}/api/stream`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(stream.status, 200);
+  const received = readUntil(stream, /"order_id":"[^"]+"/, 30_000);
   const placed = await http.call('POST', '/api/orders', {
     token,
     body: { items: [{ name: 'tea', price: 499 }] },
   });
   assert.equal(placed.status, 201, JSON.stringify(placed.body));
+  assert.match(await received, new RegExp(`"order_id":"${placed.body.orderId}"`));
   // The projector process wakes the api process through NOTIFY: the position wait returns at once.
   const order = await http.call('GET', `/api/orders/${placed.body.orderId}?after=${placed.body.position}`, {
     token,
@@ -91,3 +96,21 @@ test('splitting roles over processes with the embedded store is refused with the
   assert.equal(code, 2);
   assert.match(stderr, /set DATABASE_URL/);
 });
+
+/** Reads a response body as text until it matches, then cancels it; fails after `ms`. */
+async function readUntil(response: Response, pattern: RegExp, ms: number): Promise<string> {
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const timer = setTimeout(() => reader.cancel(new Error('timed out')), ms);
+  let text = '';
+  try {
+    while (!pattern.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the stream ended without ${pattern}: ${text.slice(-500)}`);
+      text += value;
+    }
+    return text;
+  } finally {
+    clearTimeout(timer);
+    await reader.cancel().catch(() => undefined);
+  }
+}
