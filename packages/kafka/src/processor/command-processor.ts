@@ -26,26 +26,20 @@ import {
   TxnSession,
 } from '../txn-session.ts';
 import { type PartitionState, StateOverlay } from './aggregate-state.ts';
+import { type BatchOutcome, type BatchStats, stageClock, statsOf } from './batch-stats.ts';
 import { deadLetter } from './dead-letters.ts';
 import { type BatchPlan, type CommandRecord, type DecideContext, decideBatch } from './decide-batch.ts';
 import { nodeHashes } from './fast-hashes.ts';
 import { restorePartitions } from './restore.ts';
 import { checkpointRecord, stateRecords } from './state-records.ts';
 
+export type { BatchStages, BatchStats } from './batch-stats.ts';
+
 /** A pino-compatible logger. */
 export interface ProcessorLogger {
   info(details: object, message: string): void;
   warn(details: object, message: string): void;
   error(details: object, message: string): void;
-}
-
-/** Figures of one committed batch, for metrics. */
-export interface BatchStats {
-  readonly commands: number;
-  readonly events: number;
-  readonly rejected: ReadonlyMap<string, number>;
-  readonly durationMs: number;
-  readonly stages: BatchStages;
 }
 
 /** Options of a {@link CommandProcessor}. */
@@ -375,36 +369,4 @@ function tokenFor(indexes: readonly number[], events: readonly OutgoingRecord[],
       })),
     ),
   );
-}
-
-/** Time spent in each step of a batch, in ms: where a slow batch spends its time. */
-export type BatchStages = Readonly<
-  Record<'decide' | 'begin' | 'events' | 'records' | 'offsets' | 'commit', number>
->;
-
-interface BatchOutcome {
-  readonly plan: BatchPlan;
-  readonly stages: BatchStages;
-}
-
-function stageClock() {
-  const stages: Record<string, number> = {};
-  let last = performance.now();
-  return {
-    stages: stages as BatchStages,
-    lap(stage: keyof BatchStages) {
-      const now = performance.now();
-      stages[stage] = now - last;
-      last = now;
-    },
-  };
-}
-
-function statsOf(commands: number, plan: BatchPlan, durationMs: number, stages: BatchStages): BatchStats {
-  const rejected = new Map<string, number>();
-  for (const { outcome } of plan.replies) {
-    if (outcome.result.code !== 'OK')
-      rejected.set(outcome.result.code, (rejected.get(outcome.result.code) ?? 0) + 1);
-  }
-  return { commands, events: plan.events.length, rejected, durationMs, stages };
 }

@@ -1,0 +1,49 @@
+import type { BatchPlan } from './decide-batch.ts';
+
+/** Figures of one committed batch, for metrics. */
+export interface BatchStats {
+  readonly commands: number;
+  readonly events: number;
+  readonly rejected: ReadonlyMap<string, number>;
+  readonly durationMs: number;
+  readonly stages: BatchStages;
+}
+
+/** Time spent in each step of a batch, in ms: where a slow batch spends its time. */
+export type BatchStages = Readonly<
+  Record<'decide' | 'begin' | 'events' | 'records' | 'offsets' | 'commit', number>
+>;
+
+export interface BatchOutcome {
+  readonly plan: BatchPlan;
+  readonly stages: BatchStages;
+}
+
+/** A stopwatch that records the time since its last lap under a stage name. */
+export function stageClock() {
+  const stages: Record<string, number> = {};
+  let last = performance.now();
+  return {
+    stages: stages as BatchStages,
+    lap(stage: keyof BatchStages) {
+      const now = performance.now();
+      stages[stage] = now - last;
+      last = now;
+    },
+  };
+}
+
+/** The figures of a committed batch. */
+export function statsOf(
+  commands: number,
+  plan: BatchPlan,
+  durationMs: number,
+  stages: BatchStages,
+): BatchStats {
+  const rejected = new Map<string, number>();
+  for (const { outcome } of plan.replies) {
+    if (outcome.result.code !== 'OK')
+      rejected.set(outcome.result.code, (rejected.get(outcome.result.code) ?? 0) + 1);
+  }
+  return { commands, events: plan.events.length, rejected, durationMs, stages };
+}
