@@ -1,3 +1,4 @@
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 /** Where a command writes: results to `out` (stdout), progress and errors to `err` (stderr). */
 export interface CliOutput {
   out(line: string): void;
@@ -16,4 +17,16 @@ export interface CommandGroup {
 /** A command line the user got wrong: printed with the usage, exit code 2. */
 export class UsageError extends Error {
   readonly code = 'CLI_USAGE';
+}
+
+/** `parseArgs` for a command group: options plus positionals; a bad flag is a {@link UsageError}. */
+export function parseGroupArgs<const Options extends ParseArgsOptionsConfig>(
+  args: string[],
+  options: Options,
+) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
 }

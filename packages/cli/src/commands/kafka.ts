@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import {
   defaultDataDir,
   kafkaJars,
@@ -7,7 +6,7 @@ import {
   openLocalKafka,
   startLocalKafka,
 } from '@sluice/local-kafka';
-import { type CliOutput, type CommandGroup, UsageError } from '../command-group.ts';
+import { type CliOutput, type CommandGroup, parseGroupArgs, UsageError } from '../command-group.ts';
 
 const USAGE = `Usage: sluice kafka <command> [options]
 
@@ -43,14 +42,7 @@ export const kafkaCommands: CommandGroup = {
   summary: 'run a local Apache Kafka broker or three-node cluster (start, stop, kill, restart, status)',
   usage: USAGE,
   async run(args, output) {
-    let parsed: ReturnType<
-      typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true }>
-    >;
-    try {
-      parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true });
-    } catch (error) {
-      throw new UsageError(error instanceof Error ? error.message : String(error));
-    }
+    const parsed = parseGroupArgs(args, OPTIONS);
     const [command, ...extra] = parsed.positionals;
     if (parsed.values.help || command === undefined) {
       output.out(USAGE);

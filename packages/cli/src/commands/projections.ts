@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { type KafkaConnection, PartitionReader } from '@sluice/kafka';
 import {
   type AnyProjection,
@@ -9,7 +8,7 @@ import {
   retryProjection,
 } from '@sluice/store';
 import cliProgress from 'cli-progress';
-import { type CliOutput, type CommandGroup, UsageError } from '../command-group.ts';
+import { type CliOutput, type CommandGroup, parseGroupArgs, UsageError } from '../command-group.ts';
 import { findProjection, loadProjectionsApp, type ProjectionsApp } from './projections-app.ts';
 
 const USAGE = `Usage: sluice projections <command> [options]
@@ -50,14 +49,7 @@ export const projectionsCommands: CommandGroup = {
   summary: 'read models: status, blue-green rebuild with progress, retry of parked events',
   usage: USAGE,
   async run(args, output) {
-    let parsed: ReturnType<
-      typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true }>
-    >;
-    try {
-      parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true });
-    } catch (error) {
-      throw new UsageError(error instanceof Error ? error.message : String(error));
-    }
+    const parsed = parseGroupArgs(args, OPTIONS);
     const [command, name, ...extra] = parsed.positionals;
     if (parsed.values.help || command === undefined) {
       output.out(USAGE);
