@@ -92,8 +92,13 @@ test('the shop on Kafka and PostgreSQL, end to end', { timeout: 180_000 }, async
     }, 'the order to be delivered');
     assert.equal(status, 'delivered');
     assert.ok(seen.length >= 2, seen.join(' → '));
-    // Another round re-sends nothing new: the order is done.
-    assert.equal((await shop.fulfilment!.tick()).sent, 0);
+    // Another round changes nothing: a step the read model has not caught up with yet is re-sent
+    // under the same command id and answered from the dedup window, so no event follows.
+    const before = await read(alice, id);
+    await shop.fulfilment!.tick();
+    const after = await read(alice, id);
+    assert.equal(after.body.status, 'delivered');
+    assert.equal(after.body.version, before.body.version);
   });
 
   await t.test('two users book the same seat at once: one wins, the other gets 409 SEAT_TAKEN', async () => {
