@@ -1,121 +1,188 @@
-// Commands/s of the command processor draining a backlog: N UpdateUser commands (~120-byte values,
-// 12 partitions, keyed by user id 1..10000) are written first, then an in-process CommandProcessor
-// starts; the clock runs from the first result to the last (read_committed). One fresh deployment per
-// batch size / linger pair. Usage:
-//   node bench/processor-drain.ts [--brokers localhost:9092] [--commands 200000] [--configs 500:2,2000:2]
-import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
-import { decodeCommandResult } from '@sluice/core';
-import {
-  CommandProcessor,
-  createAdmin,
-  createProducer,
-  ensureTopics,
-  PartitionReader,
-  partitionForKey,
-  sluiceTopics,
-  topicNames,
-  tpKey,
-} from '@sluice/kafka';
+/**
+ * The command processor under the #15 job: `drainCommandsPerSec` (a pre-loaded backlog, clock from
+ * the first result to the last, read_committed) and `drainWithStartupPerSec` (clock from the
+ * processor's construction), then, with the processor restarted and caught up,
+ * `latencyAt1kMs` (a fixed rate, latency from each command's scheduled send time to its result). In
+ * between, on the same backlog: the null processor and the raw transactional producer (their files).
+ * The processor runs in this process with its defaults, exactly as the shop runs it.
+ */
+import { CommandProcessor, createProducer, type KafkaConnection, type TopicNames } from '@sluice/kafka';
 import { shopCommands, shopDeciders } from '@sluice/orders/domain';
+import { type BenchContext, benchDeployment, percentiles, preload, sleep } from './deployment.ts';
+import { type CheckReport, Job, type JobCommand } from './job.ts';
+import { nullProcessor, sampleRecords } from './null-processor.ts';
+import { rawTxnProduce } from './raw-txn-produce.ts';
+import { checkDeployment } from './readback.ts';
+import { ResultWatcher } from './result-watcher.ts';
 
-const { values } = parseArgs({
-  options: {
-    brokers: { type: 'string', default: process.env.KAFKA_BROKERS ?? 'localhost:9092' },
-    commands: { type: 'string', default: '200000' },
-    configs: { type: 'string', default: '100:2,500:2,1000:2,2000:2,2000:10,5000:5' },
-    partitions: { type: 'string', default: '12' },
-  },
-});
-const connection = { brokers: values.brokers.split(','), clientId: 'sluice-bench' };
-const total = Number(values.commands);
-const partitions = Number(values.partitions);
+/** What the processor scenario measured. */
+export interface ProcessorFigures {
+  readonly results: Record<string, unknown>;
+  readonly details: Record<string, unknown>;
+  readonly checks: CheckReport;
+}
 
-async function drain(maxBatch: number, lingerMs: number) {
-  const prefix = `bench-drain-${Date.now()}.`;
-  const topics = topicNames(prefix);
-  const admin = createAdmin(connection);
-  const specs = sluiceTopics({ prefix, aggregateTypes: shopCommands.aggregateTypes(), partitions });
-  await ensureTopics(admin, specs);
-  const producer = createProducer(connection);
-  let bytes = 0;
-  for (let i = 0; i < total; i += 5_000) {
-    const messages = Array.from({ length: Math.min(5_000, total - i) }, (_, j) => {
-      const userId = String(((i + j) % 10_000) + 1);
-      const value = JSON.stringify({
-        type: 'UpdateUser',
-        userId,
-        newName: `Alice-${i + j}`,
-        commandId: randomUUID(),
-      });
-      bytes += value.length;
-      return {
-        topic: topics.commands,
-        partition: partitionForKey(userId, partitions),
-        key: Buffer.from(userId),
-        value: Buffer.from(value),
-      };
-    });
-    await producer.send({ messages });
-  }
-  await producer.close();
-
+function startProcessor(connection: KafkaConnection, prefix: string, context: BenchContext) {
+  const batches = { count: 0, commands: 0, largest: 0, stageMs: {} as Record<string, number> };
   const processor = new CommandProcessor({
     connection,
     registry: shopCommands,
     deciders: new Map(Object.entries(shopDeciders)),
-    instanceId: `${prefix}bench`,
+    instanceId: 'bench',
     topicPrefix: prefix,
-    partitions,
-    maxBatch,
-    lingerMs,
+    partitions: context.partitions,
+    ...(context.sizes.batch ? { maxBatch: context.sizes.batch } : {}),
     onBatch: (stats) => {
-      batches++;
-      batchCommands += stats.commands;
-      for (const [stage, ms] of Object.entries(stats.stages)) stageMs[stage] = (stageMs[stage] ?? 0) + ms;
+      batches.count++;
+      batches.commands += stats.commands;
+      batches.largest = Math.max(batches.largest, stats.commands);
+      for (const [stage, ms] of Object.entries(stats.stages))
+        batches.stageMs[stage] = (batches.stageMs[stage] ?? 0) + ms;
     },
   });
-  let batches = 0;
-  let batchCommands = 0;
-  const stageMs: Record<string, number> = {};
   const running = processor.start();
-  const reader = new PartitionReader({ connection, maxWaitMs: 50, partitionMaxBytes: 8 * 1024 * 1024 });
-  let seen = 0;
-  let first = 0;
-  let offset = 0n;
-  while (seen < total) {
-    const round = await reader.fetch([{ topic: topics.commandResults, partition: 0, offset }]);
-    for (const record of round.records) {
-      if (!record.value || !decodeCommandResult(record.value.toString())) continue;
-      if (seen++ === 0) first = performance.now();
-    }
-    offset = round.next.get(tpKey(topics.commandResults, 0)) ?? offset;
-  }
-  const seconds = (performance.now() - first) / 1000;
-  await processor.stop();
-  await running.catch(() => undefined);
-  await reader.close();
-  await admin.deleteTopics({ topics: specs.map((spec) => spec.name) });
-  await admin.close();
+  running.catch((error: unknown) => context.log(`processor failed: ${String(error)}`));
   return {
-    maxBatch,
-    lingerMs,
-    commandsPerSec: Math.round(total / seconds),
-    seconds: Number(seconds.toFixed(2)),
-    commands: total,
-    avgValueBytes: Math.round(bytes / total),
-    avgBatch: Math.round(batchCommands / batches),
-    avgStageMs: Object.fromEntries(
-      Object.entries(stageMs).map(([stage, ms]) => [stage, Number((ms / batches).toFixed(2))]),
-    ),
+    batches,
+    async stop() {
+      await processor.stop();
+      await running.catch(() => undefined);
+    },
   };
 }
 
-const results = [];
-for (const pair of values.configs.split(',')) {
-  const [maxBatch = '500', lingerMs = '2'] = pair.split(':');
-  const result = await drain(Number(maxBatch), Number(lingerMs));
-  console.error(JSON.stringify(result));
-  results.push(result);
+/** Sends commands at a fixed rate, each timed from its scheduled send time; one request at a time, like a lingering producer. */
+async function sendAtRate(
+  connection: KafkaConnection,
+  topics: TopicNames,
+  commands: readonly JobCommand[],
+  rate: number,
+  watcher: ResultWatcher,
+): Promise<void> {
+  const producer = createProducer(connection);
+  const start = performance.now() + 50;
+  let pending: { topic: string; partition: number; key: Buffer; value: Buffer }[] = [];
+  let inFlight: Promise<unknown> = Promise.resolve();
+  let failure: unknown;
+  let flushing = false;
+  const flush = () => {
+    if (flushing || pending.length === 0) return;
+    flushing = true;
+    const messages = pending;
+    pending = [];
+    inFlight = producer.send({ messages }).then(
+      () => {
+        flushing = false;
+        flush();
+      },
+      (error: unknown) => {
+        failure = error;
+      },
+    );
+  };
+  try {
+    for (let i = 0; i < commands.length; ) {
+      const now = performance.now();
+      while (i < commands.length && start + (i * 1000) / rate <= now) {
+        const command = commands[i]!;
+        watcher.expect(command.commandId, start + (i * 1000) / rate);
+        pending.push({
+          topic: topics.commands,
+          partition: command.partition,
+          key: command.key,
+          value: command.value,
+        });
+        i++;
+      }
+      flush();
+      if (failure) throw failure;
+      await sleep(Math.max(0, start + (i * 1000) / rate - performance.now()));
+    }
+    while (flushing || pending.length > 0) await inFlight;
+  } finally {
+    await producer.close();
+  }
 }
-console.log(JSON.stringify({ processorDrain: results, partitions }, null, 2));
+
+/** Runs drain, null, raw and latency on one deployment, then checks it. */
+export async function processorScenario(
+  context: BenchContext,
+  only: ReadonlySet<string>,
+): Promise<ProcessorFigures> {
+  const { sizes, log } = context;
+  const deployment = await benchDeployment(context, 'processor');
+  const results: Record<string, unknown> = {};
+  const details: Record<string, unknown> = {};
+  try {
+    const job = new Job({ partitions: context.partitions });
+    const backlog = job.take(sizes.commands!);
+    log(`processor: pre-loading ${backlog.length} commands`);
+    await preload(deployment, backlog);
+    const watcher = new ResultWatcher(deployment.connection, deployment.topics);
+    await watcher.start();
+
+    log('processor: draining the backlog');
+    const constructedAt = performance.now();
+    let processor = startProcessor(deployment.connection, deployment.prefix, context);
+    await watcher.waitForCount(backlog.length);
+    const { batches } = processor;
+    await processor.stop();
+    const drainSeconds = (watcher.lastAt - watcher.firstAt) / 1000;
+    results.drainCommandsPerSec = Math.round(backlog.length / drainSeconds);
+    results.drainWithStartupPerSec = Math.round(backlog.length / ((watcher.lastAt - constructedAt) / 1000));
+    details.drain = {
+      commands: backlog.length,
+      seconds: Number(drainSeconds.toFixed(2)),
+      startupSeconds: Number(((watcher.firstAt - constructedAt) / 1000).toFixed(2)),
+      batches: batches.count,
+      avgBatch: Math.round(batches.commands / batches.count),
+      largestBatch: batches.largest,
+      avgStageMs: Object.fromEntries(
+        Object.entries(batches.stageMs).map(([stage, ms]) => [
+          stage,
+          Number((ms / batches.count).toFixed(2)),
+        ]),
+      ),
+    };
+    log(`processor: drain ${results.drainCommandsPerSec}/s (${JSON.stringify(details.drain)})`);
+
+    const templates = await sampleRecords(deployment);
+    const batch = sizes.batch || 500;
+    if (only.has('null')) {
+      const figures = await nullProcessor(context, deployment, templates, backlog.length, batch);
+      results.nullProcessorPerSec = figures.commandsPerSec;
+      results.drainVsNull = Number(
+        ((results.drainCommandsPerSec as number) / figures.commandsPerSec).toFixed(3),
+      );
+      details.null = figures;
+    }
+    if (only.has('raw')) {
+      const figures = await rawTxnProduce(context, templates, batch);
+      results.rawTxnProducePerSec = figures.recordsPerSec;
+      details.raw = figures;
+    }
+
+    if (only.has('latency')) {
+      log('processor: restarting for the latency run');
+      processor = startProcessor(deployment.connection, deployment.prefix, context);
+      const [warmUp] = job.take(1);
+      await sendAtRate(deployment.connection, deployment.topics, [warmUp!], 1, watcher);
+      await watcher.waitForCount(backlog.length + 1);
+      const rate = sizes.latencyRate!;
+      const commands = job.take(sizes.latencyCommands!);
+      log(`processor: ${commands.length} commands at ${rate}/s`);
+      watcher.latencies.length = 0;
+      await sendAtRate(deployment.connection, deployment.topics, commands, rate, watcher);
+      await watcher.waitForCount(backlog.length + 1 + commands.length);
+      await processor.stop();
+      results.latencyAt1kMs = percentiles(watcher.latencies);
+      details.latency = { commands: commands.length, rate, timed: watcher.latencies.length };
+      log(`processor: latency ${JSON.stringify(results.latencyAt1kMs)}`);
+    }
+    await watcher.stop();
+    const checks = await checkDeployment(deployment.connection, deployment.topics, job.ledger, log);
+    return { results, details, checks };
+  } finally {
+    await deployment.remove();
+  }
+}

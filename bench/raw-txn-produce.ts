@@ -1,53 +1,49 @@
-// Records/s of the raw @platformatic/kafka transactional producer (through TxnSession) at a given
-// number of records per transaction. Usage:
-//   node bench/raw-txn-produce.ts [--brokers localhost:9092] [--per-txn 500] [--records 100000] [--size 120]
-import { parseArgs } from 'node:util';
-import { createAdmin, ensureTopics, TxnSession } from '@sluice/kafka';
+/**
+ * `rawTxnProducePerSec`: records/s of the raw @platformatic/kafka transactional producer (through
+ * TxnSession) writing exactly the records of the processor's batches (events, states, checkpoints,
+ * results; two sends per transaction at the processor's batch size and record sizes), with no
+ * consuming and no offsets: the write half of the null processor.
+ */
+import { type KafkaConnection, TxnSession } from '@sluice/kafka';
+import { type BenchContext, deleteTopics } from './deployment.ts';
+import { batchRecords, outputTopics, type RecordTemplates } from './null-processor.ts';
 
-const { values } = parseArgs({
-  options: {
-    brokers: { type: 'string', default: process.env.KAFKA_BROKERS ?? 'localhost:9092' },
-    'per-txn': { type: 'string', default: '500' },
-    records: { type: 'string', default: '100000' },
-    size: { type: 'string', default: '120' },
-    partitions: { type: 'string', default: '12' },
-  },
-});
-const connection = { brokers: values.brokers.split(','), clientId: 'sluice-bench' };
-const perTxn = Number(values['per-txn']);
-const total = Number(values.records);
-const partitions = Number(values.partitions);
-const topic = `bench-raw-txn-${Date.now()}`;
-
-const admin = createAdmin(connection);
-await ensureTopics(admin, [{ name: topic, role: 'events', partitions, configs: {} }]);
-const session = new TxnSession({ connection, transactionalId: `${topic}-txn` });
-const value = Buffer.alloc(Number(values.size), 0x61);
-// Warm-up: registers the transactional id and opens connections.
-await session.transact((txn) => txn.send([{ topic, partition: 0, value }]));
-
-const started = performance.now();
-let sent = 0;
-let i = 0;
-while (sent < total) {
-  const count = Math.min(perTxn, total - sent);
-  await session.transact((txn) =>
-    txn.send(
-      Array.from({ length: count }, () => ({ topic, partition: i++ % partitions, key: String(i), value })),
-    ),
-  );
-  sent += count;
+/** Writes `sizes.rawCommands` commands' worth of records in transactions of `batch` commands. */
+export async function rawTxnProduce(context: BenchContext, templates: RecordTemplates, batch: number) {
+  const out = await outputTopics(context, 'raw');
+  const connection: KafkaConnection = { brokers: context.brokers, clientId: 'sluice-bench-raw' };
+  const session = new TxnSession({ connection, transactionalId: `${out.events}-txn` });
+  const total = context.sizes.rawCommands!;
+  context.log(`raw: ${total} commands' records, ${batch} commands per transaction`);
+  try {
+    // Warm-up: registers the transactional id and opens the connections.
+    await session.transact((txn) => txn.send([{ topic: out.events, partition: 0, value: 'warm-up' }]));
+    let records = 0;
+    const started = performance.now();
+    for (let done = 0; done < total; done += batch) {
+      const commands = Array.from({ length: Math.min(batch, total - done) }, (_, i) => ({
+        partition: (done + i) % context.partitions,
+        key: templates.event.key,
+      }));
+      const [events, rest] = batchRecords(templates, out, commands);
+      records += events.length + rest.length;
+      await session.transact(async (txn) => {
+        await txn.send(events);
+        await txn.send(rest);
+      });
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const figures = {
+      recordsPerSec: Math.round(records / seconds),
+      commandsPerSec: Math.round(total / seconds),
+      records,
+      seconds: Number(seconds.toFixed(2)),
+      transactionsPerSec: Math.round(Math.ceil(total / batch) / seconds),
+    };
+    context.log(`raw: ${figures.recordsPerSec} records/s`);
+    return figures;
+  } finally {
+    await session.close().catch(() => undefined);
+    await deleteTopics(connection, Object.values(out));
+  }
 }
-const seconds = (performance.now() - started) / 1000;
-const result = {
-  rawTxnProducePerSec: Math.round(total / seconds),
-  recordsPerTransaction: perTxn,
-  records: total,
-  recordBytes: value.length,
-  partitions,
-  transactionsPerSec: Math.round(Math.ceil(total / perTxn) / seconds),
-};
-console.log(JSON.stringify(result));
-await session.close();
-await admin.deleteTopics({ topics: [topic] });
-await admin.close();

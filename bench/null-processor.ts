@@ -1,0 +1,206 @@
+/**
+ * `nullProcessorPerSec`: a hand-written loop on the raw @platformatic/kafka consumer and TxnSession
+ * that does the command processor's Kafka work and nothing else: read_committed consume of the same
+ * commands, the same batch size, and per batch one transaction of the same records (one event, one
+ * state record and one result per command, a checkpoint per partition: two sends), the consumed
+ * offsets in it, commit. No decoding, no deciders, no dedup: the ceiling for the design on this
+ * machine. Record sizes are copied from what the processor wrote in the drain run.
+ */
+import { Consumer, FetchIsolationLevels, type Message } from '@platformatic/kafka';
+import {
+  createAdmin,
+  ensureTopics,
+  type FetchedRecord,
+  type OutgoingRecord,
+  PartitionReader,
+  TxnSession,
+} from '@sluice/kafka';
+import { type BenchContext, type BenchDeployment, deleteTopics } from './deployment.ts';
+
+/** One record of each kind the processor writes, as written in the drain run. */
+export interface RecordTemplates {
+  readonly event: FetchedRecord;
+  readonly state: FetchedRecord;
+  readonly checkpoint: FetchedRecord;
+  readonly result: FetchedRecord;
+}
+
+/** Reads one record of each kind from the start of partition 0 of the deployment's output topics. */
+export async function sampleRecords(deployment: BenchDeployment): Promise<RecordTemplates> {
+  const reader = new PartitionReader({ connection: deployment.connection });
+  try {
+    const first = async (topic: string, accept: (record: FetchedRecord) => boolean) => {
+      const [start = 0n] = await reader.startOffsets(topic);
+      const round = await reader.fetch([{ topic, partition: 0, offset: start }]);
+      const record = round.records.find(accept);
+      if (!record) throw new Error(`no record to copy in ${topic}`);
+      return record;
+    };
+    const { topics } = deployment;
+    const isCheckpoint = (record: FetchedRecord) => record.key?.toString() === '__checkpoint';
+    return {
+      event: await first(topics.events('user'), () => true),
+      state: await first(topics.processorState, (record) => !isCheckpoint(record)),
+      checkpoint: await first(topics.processorState, isCheckpoint),
+      result: await first(topics.commandResults, () => true),
+    };
+  } finally {
+    await reader.close();
+  }
+}
+
+/** Output topic names of a null or raw run. */
+export interface OutputTopics {
+  readonly events: string;
+  readonly state: string;
+  readonly results: string;
+}
+
+const headersOf = (record: FetchedRecord) => Object.fromEntries(record.headers);
+
+/** The two sends of one batch, as the processor makes them: events first, then states, checkpoints and results. */
+export function batchRecords(
+  templates: RecordTemplates,
+  out: OutputTopics,
+  commands: readonly { partition: number; key: Buffer | null }[],
+): [OutgoingRecord[], OutgoingRecord[]] {
+  const events: OutgoingRecord[] = [];
+  const rest: OutgoingRecord[] = [];
+  const partitions = new Set<number>();
+  const eventHeaders = headersOf(templates.event);
+  for (const { partition, key } of commands) {
+    partitions.add(partition);
+    const event = { topic: out.events, partition, value: templates.event.value ?? '', headers: eventHeaders };
+    events.push(key ? { ...event, key } : event);
+    rest.push({
+      topic: out.state,
+      partition,
+      key: templates.state.key ?? '',
+      value: templates.state.value ?? '',
+    });
+  }
+  for (const partition of partitions)
+    rest.push({ topic: out.state, partition, key: '__checkpoint', value: templates.checkpoint.value ?? '' });
+  for (let i = 0; i < commands.length; i++)
+    rest.push({
+      topic: out.results,
+      partition: 0,
+      key: templates.result.key ?? '',
+      value: templates.result.value ?? '',
+    });
+  return [events, rest];
+}
+
+/** Creates the output topics of a null or raw run (same partitions as the deployment). */
+export async function outputTopics(context: BenchContext, name: string): Promise<OutputTopics> {
+  const prefix = `bench-${name}-${Date.now()}.`;
+  const out = { events: `${prefix}events`, state: `${prefix}state`, results: `${prefix}results` };
+  const admin = createAdmin({ brokers: context.brokers, clientId: `${prefix}bench` });
+  await ensureTopics(admin, [
+    { name: out.events, role: 'events', partitions: context.partitions, configs: {} },
+    { name: out.state, role: 'events', partitions: context.partitions, configs: {} },
+    { name: out.results, role: 'events', partitions: 12, configs: {} },
+  ]);
+  await admin.close();
+  return out;
+}
+
+const passBuffer = (data?: Buffer) => data;
+
+/** Drains `total` commands of the deployment's `commands` topic with the null loop. */
+export async function nullProcessor(
+  context: BenchContext,
+  deployment: BenchDeployment,
+  templates: RecordTemplates,
+  total: number,
+  batch: number,
+) {
+  const out = await outputTopics(context, 'null');
+  const groupId = `${deployment.prefix}null-processor`;
+  const consumer = new Consumer({
+    clientId: `${deployment.prefix}null`,
+    bootstrapBrokers: [...context.brokers],
+    groupId,
+    groupProtocol: 'classic',
+    autocommit: false,
+    isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+    maxWaitTime: 100,
+    deserializers: { key: passBuffer, value: passBuffer, headerKey: passBuffer, headerValue: passBuffer },
+  });
+  const session = new TxnSession({ connection: deployment.connection, transactionalId: `${groupId}-txn` });
+  context.log(`null: draining ${total} commands, ${batch} per transaction`);
+  try {
+    const stream = await consumer.consume({
+      topics: [deployment.topics.commands],
+      mode: 'earliest',
+      autocommit: false,
+    });
+    const buffer: Message<Buffer, Buffer, Buffer, Buffer>[] = [];
+    let wake: (() => void) | undefined;
+    stream.on('data', (message: Message<Buffer, Buffer, Buffer, Buffer>) => {
+      buffer.push(message);
+      if (buffer.length >= 10_000) stream.pause();
+      wake?.();
+    });
+    const generation = {
+      groupId,
+      generationId: consumer.generationId,
+      memberId: consumer.memberId ?? '',
+      coordinatorId: consumer.coordinatorId ?? -1,
+    };
+    let done = 0;
+    let firstAt = 0;
+    let lastAt = 0;
+    let transactions = 0;
+    while (done < total) {
+      if (buffer.length < batch) {
+        // Linger as the processor does: 2 ms for a fuller batch once something is there.
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, buffer.length > 0 ? 2 : 1_000);
+        });
+        if (buffer.length === 0) continue;
+      }
+      const records = buffer.splice(0, batch);
+      if (stream.isPaused() && buffer.length < 5_000) stream.resume();
+      const next = new Map<number, bigint>();
+      for (const record of records) next.set(record.partition, record.offset + 1n);
+      const [events, rest] = batchRecords(templates, out, records);
+      await session.transact(async (txn) => {
+        await txn.send(events);
+        await txn.send(rest);
+        await txn.sendOffsets(
+          [...next].map(([partition, nextOffset]) => ({
+            topic: deployment.topics.commands,
+            partition,
+            nextOffset,
+          })),
+          generation,
+        );
+      });
+      transactions++;
+      done += records.length;
+      lastAt = performance.now();
+      if (firstAt === 0) firstAt = lastAt;
+    }
+    await stream.close();
+    const seconds = (lastAt - firstAt) / 1000;
+    const figures = {
+      commandsPerSec: Math.round(total / seconds),
+      seconds: Number(seconds.toFixed(2)),
+      transactions,
+      recordsPerCommand: 3,
+      recordBytes: {
+        event: (templates.event.value?.length ?? 0) + (templates.event.key?.length ?? 0),
+        state: (templates.state.value?.length ?? 0) + (templates.state.key?.length ?? 0),
+        result: (templates.result.value?.length ?? 0) + (templates.result.key?.length ?? 0),
+      },
+    };
+    context.log(`null: ${figures.commandsPerSec}/s`);
+    return figures;
+  } finally {
+    await session.close().catch(() => undefined);
+    await consumer.close(true).catch(() => undefined);
+    await deleteTopics(deployment.connection, Object.values(out));
+  }
+}
