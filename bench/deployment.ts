@@ -90,4 +90,5 @@ export function percentiles(samples: readonly number[]): { p50: number; p99: num
 }
 
 /** Sleeps. */
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));

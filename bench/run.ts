@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { KAFKA_VERSION, type LocalKafka, startLocalKafka } from '@sluice/local-kafka';
 import { DEFAULT_DATABASE_URL } from '@sluice/store';
 import type { BenchContext } from './deployment.ts';
+import { gatewayScenario } from './gateway.ts';
 import { allHold, type CheckReport } from './job.ts';
 import { processorScenario } from './processor-drain.ts';
 import { evaluateTargets } from './targets.ts';
@@ -74,6 +75,8 @@ if (!brokers) {
   brokers = localKafka.brokers;
 }
 
+// Store helpers (schemas dropped at the end) read the database from the environment.
+process.env.DATABASE_URL = values['database-url'];
 const context: BenchContext = {
   brokers,
   partitions: Number(values.partitions),
@@ -107,6 +110,7 @@ async function scenario(
 try {
   if (['drain', 'null', 'raw', 'latency'].some((name) => only.has(name)))
     await scenario('processor', () => processorScenario(context, only));
+  if (only.has('gateway')) await scenario('gateway', () => gatewayScenario(context));
 } finally {
   if (localKafka?.started) {
     log('stopping the broker this run started');

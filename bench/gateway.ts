@@ -1,0 +1,178 @@
+/**
+ * `commandsPerSec`: the job end to end through the gateway client (sent, processed by a processor in
+ * a process of its own, result received), many commands in flight; then `visibilityLatencyMs`: at a
+ * fixed rate, from each command's scheduled send time until its event is readable in the users
+ * projection (PostgreSQL, projector in this process): the projection's stored offsets pass the
+ * command's position token, seen through the store's change notifications.
+ */
+import { randomBytes } from 'node:crypto';
+import { decodePositionToken, isSatisfiedBy, type PositionToken } from '@sluice/core';
+import { CommandGateway } from '@sluice/kafka';
+import { shopCommands } from '@sluice/orders/domain';
+import { usersProjection } from '@sluice/orders/projections';
+import { openPostgresStore, Projector, parseTopicPartitionKey, type ReadStore } from '@sluice/store';
+import { dropSchema } from '@sluice/store/testing';
+import { startProcessorProcess } from '../packages/kafka/src/testing/processor-process.ts';
+import { type BenchContext, benchDeployment, percentiles, sleep } from './deployment.ts';
+import { Job, type JobCommand } from './job.ts';
+import { checkDeployment } from './readback.ts';
+
+const asCommand = (command: JobCommand) => ({
+  type: 'UpdateUser',
+  data: { userId: command.userId, newName: command.newName },
+  metadata: { commandId: command.commandId },
+});
+
+/** Calls `onWake` after every committed batch of the projection (and every 100 ms regardless). */
+async function visibleOffsets(
+  store: ReadStore,
+  topic: string,
+  onOffsets: (next: { topic: string; partition: number; nextOffset: bigint }[]) => void,
+) {
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const unsubscribe = await store.subscribeChanges(usersProjection.name, () => wake?.());
+  const loop = (async () => {
+    while (!stopped) {
+      const offsets = await store.readOffsets(usersProjection.name, usersProjection.version);
+      onOffsets(
+        [...offsets]
+          .map(([tp, nextOffset]) => ({ ...parseTopicPartitionKey(tp), nextOffset }))
+          .filter((entry) => entry.topic === topic),
+      );
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 100);
+      });
+    }
+  })();
+  return async () => {
+    stopped = true;
+    wake?.();
+    await loop;
+    await unsubscribe();
+  };
+}
+
+/** Runs the gateway and visibility measurements on a deployment of their own. */
+export async function gatewayScenario(context: BenchContext) {
+  const { sizes, log } = context;
+  const deployment = await benchDeployment(context, 'gateway');
+  const schema = `bench_gateway_${randomBytes(3).toString('hex')}`;
+  const processor = startProcessorProcess({
+    brokers: context.brokers,
+    prefix: deployment.prefix,
+    partitions: context.partitions,
+    instanceId: 'bench-gateway',
+  });
+  const store = await openPostgresStore({ connectionString: context.databaseUrl, schema });
+  const projector = new Projector({
+    store,
+    connection: deployment.connection,
+    projection: usersProjection,
+    topicPrefix: deployment.prefix,
+  });
+  const gateway = new CommandGateway({
+    connection: deployment.connection,
+    registry: shopCommands,
+    topicPrefix: deployment.prefix,
+    partitions: context.partitions,
+    replyPartition: 1,
+    timeoutMs: 60_000,
+  });
+  try {
+    await processor.waitForAssignment();
+    await projector.start();
+    await gateway.start();
+    const job = new Job({ partitions: context.partitions, seed: 16 });
+    const commands = job.take(sizes.gatewayCommands!);
+    log(`gateway: ${commands.length} commands, ${sizes.gatewayConcurrency} in flight`);
+    let next = 0;
+    let pending = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: sizes.gatewayConcurrency! }, async () => {
+        while (next < commands.length) {
+          const outcome = await gateway.send(asCommand(commands[next++]!));
+          if (outcome.status !== 'done') pending++;
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const commandsPerSec = Math.round(commands.length / seconds);
+    log(`gateway: ${commandsPerSec}/s (${pending} still pending after 60 s)`);
+
+    const topic = deployment.topics.events('user');
+    const waiting: { token: PositionToken; scheduled: number }[] = [];
+    const latencies: number[] = [];
+    const answered: number[] = [];
+    let visible: { topic: string; partition: number; nextOffset: bigint }[] = [];
+    const stopWatching = await visibleOffsets(store, topic, (offsets) => {
+      visible = offsets;
+      const now = performance.now();
+      for (let i = waiting.length - 1; i >= 0; i--) {
+        const entry = waiting[i]!;
+        if (!isSatisfiedBy(entry.token, offsets, [topic])) continue;
+        latencies.push(now - entry.scheduled);
+        waiting.splice(i, 1);
+      }
+    });
+    const rate = sizes.visibilityRate!;
+    const timed = job.take(sizes.visibilityCommands!);
+    log(`gateway: visibility of ${timed.length} commands at ${rate}/s`);
+    const start = performance.now() + 50;
+    const sends: Promise<unknown>[] = [];
+    for (const [i, command] of timed.entries()) {
+      const scheduled = start + (i * 1000) / rate;
+      await sleep(scheduled - performance.now());
+      sends.push(
+        gateway.send(asCommand(command)).then((outcome) => {
+          if (outcome.status !== 'done') {
+            pending++;
+            return;
+          }
+          answered.push(performance.now() - scheduled);
+          const { position, code } = outcome.result;
+          // Only a command that wrote an event has an effect to see; a repeat's was seen long ago.
+          if (position === undefined || command.duplicateOf !== undefined || code !== 'OK') return;
+          const decoded = decodePositionToken(position);
+          if (!decoded.ok) throw new Error(`bad position token ${position}`);
+          if (isSatisfiedBy(decoded.token, visible, [topic])) latencies.push(performance.now() - scheduled);
+          else waiting.push({ token: decoded.token, scheduled });
+        }),
+      );
+    }
+    await Promise.all(sends);
+    for (let waited = 0; waiting.length > 0 && waited < 30_000; waited += 100) await sleep(100);
+    await stopWatching();
+    if (waiting.length > 0) throw new Error(`${waiting.length} commands never became visible`);
+    const visibilityLatencyMs = percentiles(latencies);
+    log(
+      `gateway: visibility ${JSON.stringify(visibilityLatencyMs)}, result ${JSON.stringify(percentiles(answered))}`,
+    );
+    await processor.terminate();
+    const checks = await checkDeployment(deployment.connection, deployment.topics, job.ledger, log);
+    if (pending > 0) checks.everyCommandAnswered = { ok: false, detail: `${pending} commands still pending` };
+    return {
+      results: {
+        commandsPerSec,
+        visibilityLatencyMs: { p50: visibilityLatencyMs.p50, p99: visibilityLatencyMs.p99 },
+      },
+      details: {
+        commands: commands.length,
+        seconds: Number(seconds.toFixed(2)),
+        concurrency: sizes.gatewayConcurrency,
+        visibility: { commands: timed.length, rate, timed: latencies.length, ...visibilityLatencyMs },
+        resultLatencyMs: percentiles(answered),
+      },
+      checks,
+    };
+  } finally {
+    await gateway.close().catch(() => undefined);
+    await projector.stop().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    await processor.kill();
+    await dropSchema(schema).catch(() => undefined);
+    await deployment.remove();
+  }
+}
