@@ -15,6 +15,7 @@ import type { BenchContext } from './deployment.ts';
 import { gatewayScenario } from './gateway.ts';
 import { allHold, type CheckReport } from './job.ts';
 import { processorScenario } from './processor-drain.ts';
+import { memoryScenario } from './processor-memory.ts';
 import { evaluateTargets } from './targets.ts';
 
 const SCENARIOS = ['drain', 'null', 'raw', 'latency', 'gateway', 'rebuild', 'http', 'memory'] as const;
@@ -111,6 +112,7 @@ try {
   if (['drain', 'null', 'raw', 'latency'].some((name) => only.has(name)))
     await scenario('processor', () => processorScenario(context, only));
   if (only.has('gateway')) await scenario('gateway', () => gatewayScenario(context));
+  if (only.has('memory')) await scenario('memory', () => memoryScenario(context));
 } finally {
   if (localKafka?.started) {
     log('stopping the broker this run started');
