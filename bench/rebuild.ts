@@ -1,11 +1,10 @@
 /**
- * Rebuild throughput: a projection version built from the start of an event log of N events (default
- * 200,000: 100,000 orders created and confirmed) into PostgreSQL, PGlite (files) and memory, with the
- * shop's order-status projection (a set-based read and one upsert per order per batch). Prints JSON
- * and writes bench/results/rebuild.json. Usage: KAFKA_BROKERS=host:port node bench/rebuild.ts [events]
+ * `rebuildEventsPerSec {postgres, pglite, memory}`: a projection version built from the start of an
+ * event log of N events (default 500,000: orders created and confirmed) with the shop's order-status
+ * projection (a set-based read and one upsert per order per batch); and `rawConsumePerSec`: the same
+ * topic read raw (read_committed fetches as the projector makes them, no decoding, no store).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { orderStatusProjection } from '@sluice/orders/projections';
@@ -17,38 +16,35 @@ import {
   type ReadStore,
   rebuildProjection,
 } from '@sluice/store';
-import { dropSchema, EventLog, type TestEvent, testConnectionString } from '@sluice/store/testing';
+import { dropSchema, EventLog, type TestEvent } from '@sluice/store/testing';
+import type { BenchContext } from './deployment.ts';
+import { readToEnd } from './readback.ts';
 
-const events = Number(process.argv[2] ?? 200_000);
-const brokers = (process.env.KAFKA_BROKERS ?? 'localhost:9092').split(',');
-
-const log = await EventLog.create({
-  brokers,
-  prefix: `bench-rebuild-${randomBytes(4).toString('hex')}.`,
-  aggregates: ['order'],
-  partitions: 12,
-});
-const produceStart = performance.now();
-const batch: TestEvent[] = [];
-for (let i = 0; batch.length < events; i += 1) {
-  const orderId = `o${i}`;
-  const data = {
-    orderId,
-    userId: `u${i % 997}`,
-    items: [{ name: 'tea', price: 450 + (i % 1000), quantity: 1 }],
-  };
-  batch.push({ aggregate: 'order', id: orderId, type: 'OrderCreated', data });
-  batch.push({
-    aggregate: 'order',
-    id: orderId,
-    type: 'OrderConfirmed',
-    data: { orderId, userId: data.userId },
-  });
+/** Writes `events` order events (created, confirmed) in transactions of 10,000. */
+async function writeLog(log: EventLog, events: number): Promise<void> {
+  for (let from = 0; from < events; from += 100_000) {
+    const batch: TestEvent[] = [];
+    for (let i = from / 2; batch.length < Math.min(100_000, events - from); i += 1) {
+      const orderId = `o${i}`;
+      const data = {
+        orderId,
+        userId: `u${i % 997}`,
+        items: [{ name: 'tea', price: 450 + (i % 1000), quantity: 1 }],
+      };
+      batch.push({ aggregate: 'order', id: orderId, type: 'OrderCreated', data });
+      batch.push({
+        aggregate: 'order',
+        id: orderId,
+        type: 'OrderConfirmed',
+        data: { orderId, userId: data.userId },
+      });
+    }
+    await log.append(batch, 10_000);
+  }
 }
-await log.append(batch, 10_000);
-const produceMs = performance.now() - produceStart;
 
-async function measure(name: string, store: ReadStore): Promise<Record<string, unknown>> {
+/** Rebuilds the projection into `store` and returns events/s and the rows it made. */
+async function measure(log: EventLog, events: number, store: ReadStore) {
   const started = performance.now();
   const rebuild = await rebuildProjection({
     store,
@@ -56,45 +52,80 @@ async function measure(name: string, store: ReadStore): Promise<Record<string, u
     projection: orderStatusProjection,
     topicPrefix: log.prefix,
   });
-  let peak = 0;
-  for await (const p of rebuild.progress()) peak = Math.max(peak, p.eventsPerSecond);
+  for await (const _ of rebuild.progress());
   await rebuild.done;
   const seconds = (performance.now() - started) / 1000;
   const { orders } = await prepareProjectionTables(store, orderStatusProjection, rebuild.version);
   const rows = (await store.findRows(orders!)).length;
-  return {
-    store: name,
-    events,
-    rows,
-    seconds: Number(seconds.toFixed(2)),
-    eventsPerSecond: Math.round(events / seconds),
-    peakEventsPerSecond: peak,
-  };
+  return { eventsPerSec: Math.round(events / seconds), seconds: Number(seconds.toFixed(2)), rows };
 }
 
-const results: Record<string, unknown>[] = [];
-const memory = new MemoryReadStore();
-results.push(await measure('memory', memory));
-await memory.close();
-const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-pglite-'));
-const pglite = await openPGliteStore({ dataDir: dir });
-results.push(await measure('pglite', pglite));
-await pglite.close();
-await rm(dir, { recursive: true, force: true });
-const schema = `bench_rebuild_${randomBytes(4).toString('hex')}`;
-const postgres = await openPostgresStore({ connectionString: testConnectionString(), schema });
-results.push(await measure('postgres', postgres));
-await postgres.close();
-await dropSchema(schema);
-await log.close();
-
-const report = {
-  benchmark: 'rebuild',
-  partitions: 12,
-  produced: { events, ms: Math.round(produceMs) },
-  projection: orderStatusProjection.name,
-  results,
-  at: new Date().toISOString(),
-};
-await writeFile(new URL('./results/rebuild.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
-console.log(JSON.stringify(report, null, 2));
+/** Writes the log, reads it raw, then rebuilds into each store. */
+export async function rebuildScenario(context: BenchContext) {
+  const { sizes, log: say } = context;
+  const events = sizes.rebuildEvents!;
+  const log = await EventLog.create({
+    brokers: [...context.brokers],
+    prefix: `bench-rebuild-${Date.now()}.`,
+    aggregates: ['order'],
+    partitions: context.partitions,
+  });
+  const details: Record<string, unknown> = {};
+  const rebuildEventsPerSec: Record<string, number> = {};
+  try {
+    say(`rebuild: writing ${events} order events`);
+    await writeLog(log, events);
+    const rawStart = performance.now();
+    const read = await readToEnd(log.connection, `${log.prefix}order-events`, () => undefined, 1024 * 1024);
+    const rawConsumePerSec = Math.round(read / ((performance.now() - rawStart) / 1000));
+    say(`rebuild: raw consume ${rawConsumePerSec}/s`);
+    if (read !== events) throw new Error(`read ${read} events back, wrote ${events}`);
+    const open: Record<string, () => Promise<{ store: ReadStore; close(): Promise<void> }>> = {
+      postgres: async () => {
+        const schema = `bench_rebuild_${Date.now()}`;
+        const store = await openPostgresStore({ connectionString: context.databaseUrl, schema });
+        return {
+          store,
+          close: async () => {
+            await store.close();
+            await dropSchema(schema);
+          },
+        };
+      },
+      pglite: async () => {
+        const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-pglite-'));
+        const store = await openPGliteStore({ dataDir: dir });
+        return {
+          store,
+          close: async () => {
+            await store.close();
+            await rm(dir, { recursive: true, force: true });
+          },
+        };
+      },
+      memory: async () => {
+        const store = new MemoryReadStore();
+        return { store, close: () => store.close() };
+      },
+    };
+    const checks: Record<string, { ok: boolean; detail: string }> = {};
+    for (const [kind, opener] of Object.entries(open)) {
+      const { store, close } = await opener();
+      try {
+        const figures = await measure(log, events, store);
+        rebuildEventsPerSec[kind] = figures.eventsPerSec;
+        details[kind] = figures;
+        checks[`${kind}RowPerOrder`] = {
+          ok: figures.rows === events / 2,
+          detail: `${figures.rows} rows for ${events / 2} orders`,
+        };
+        say(`rebuild: ${kind} ${figures.eventsPerSec} events/s (${figures.rows} rows)`);
+      } finally {
+        await close();
+      }
+    }
+    return { results: { rebuildEventsPerSec, rawConsumePerSec }, details: { events, ...details }, checks };
+  } finally {
+    await log.close();
+  }
+}

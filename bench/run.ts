@@ -16,6 +16,7 @@ import { gatewayScenario } from './gateway.ts';
 import { allHold, type CheckReport } from './job.ts';
 import { processorScenario } from './processor-drain.ts';
 import { memoryScenario } from './processor-memory.ts';
+import { rebuildScenario } from './rebuild.ts';
 import { evaluateTargets } from './targets.ts';
 
 const SCENARIOS = ['drain', 'null', 'raw', 'latency', 'gateway', 'rebuild', 'http', 'memory'] as const;
@@ -112,6 +113,7 @@ try {
   if (['drain', 'null', 'raw', 'latency'].some((name) => only.has(name)))
     await scenario('processor', () => processorScenario(context, only));
   if (only.has('gateway')) await scenario('gateway', () => gatewayScenario(context));
+  if (only.has('rebuild')) await scenario('rebuild', () => rebuildScenario(context));
   if (only.has('memory')) await scenario('memory', () => memoryScenario(context));
 } finally {
   if (localKafka?.started) {
