@@ -13,6 +13,7 @@ import { KAFKA_VERSION, type LocalKafka, startLocalKafka } from '@sluice/local-k
 import { DEFAULT_DATABASE_URL } from '@sluice/store';
 import type { BenchContext } from './deployment.ts';
 import { gatewayScenario } from './gateway.ts';
+import { httpScenario } from './http-roles.ts';
 import { allHold, type CheckReport } from './job.ts';
 import { processorScenario } from './processor-drain.ts';
 import { memoryScenario } from './processor-memory.ts';
@@ -114,6 +115,7 @@ try {
     await scenario('processor', () => processorScenario(context, only));
   if (only.has('gateway')) await scenario('gateway', () => gatewayScenario(context));
   if (only.has('rebuild')) await scenario('rebuild', () => rebuildScenario(context));
+  if (only.has('http')) await scenario('http', () => httpScenario(context));
   if (only.has('memory')) await scenario('memory', () => memoryScenario(context));
 } finally {
   if (localKafka?.started) {
