@@ -140,11 +140,11 @@ const report = {
     platformaticKafka: platformatic.version,
   },
   config: {
+    ...sizes,
     partitions: context.partitions,
     batch: sizes.batch || 'processor default (500)',
     nullBatch: sizes.batch || 500,
     scenarios: [...only],
-    ...sizes,
   },
   results,
   targets: evaluateTargets(results),
