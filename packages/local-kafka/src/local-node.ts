@@ -180,6 +180,11 @@ export class LocalNode implements LocalKafkaNode {
         }
         await sleep(100);
       }
+      // The JVM's main thread can be a zombie while its other threads still hold the ports: a restart
+      // right away met PORT_IN_USE. Wait (bounded) until both ports are free.
+      const portsDeadline = Date.now() + graceMs;
+      for (const port of [this.#node.port, this.#node.controllerPort])
+        while (!(await isPortFree(port)) && Date.now() < portsDeadline) await sleep(100);
     }
     rmSync(this.#files.pid, { force: true });
   }
