@@ -1,4 +1,5 @@
-import { sha256Hex } from './hash.ts';
+import { encodeBase64url } from './base64url.ts';
+import { sha256 } from './hash.ts';
 
 /** JSON with object keys sorted at every level, so equal payloads give equal text. */
 export function canonicalJson(value: unknown): string {
@@ -23,7 +24,11 @@ export function defineOwn(target: Record<string, unknown>, key: string, value: u
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-/** A stable hash of a command's type and normalised data: the same command hashes the same across retries. */
+/**
+ * A stable hash of a command's type and normalised data: the same command hashes the same across
+ * retries. The first 128 bits of SHA-256, base64url (22 characters): every aggregate keeps one per
+ * remembered command, so the stored state stays small.
+ */
 export function payloadHash(type: string, data: unknown): string {
-  return sha256Hex(canonicalJson([type, data]));
+  return encodeBase64url(sha256(canonicalJson([type, data])).subarray(0, 16));
 }

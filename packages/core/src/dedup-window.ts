@@ -10,8 +10,11 @@ export interface DedupEntry {
   readonly version: number;
   /** The rejection's message, so a duplicate gets the same result. */
   readonly message?: string;
-  /** The encoded position token of the events it wrote, if any. */
-  readonly position?: string;
+  /**
+   * The offset (decimal) of the last event it wrote, if any. A command's events all go to its
+   * aggregate's partition of the aggregate's events topic, so this is its whole position.
+   */
+  readonly eventOffset?: string;
 }
 
 /** The last K command ids of an aggregate, oldest first. Immutable: `remember` returns a new window. */

@@ -32,6 +32,12 @@ export interface OutgoingRecord {
   readonly headers?: Readonly<Record<string, string | Buffer>>;
 }
 
+/** A partition of a topic. */
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
 /** The next offset to consume from a partition, committed with the transaction. */
 export interface ConsumedPosition {
   readonly topic: string;
@@ -117,14 +123,23 @@ export class TxnSession {
     });
   }
 
-  /** Sends records in the open transaction; returns each record's offset, in input order. */
-  send(records: readonly OutgoingRecord[]): Promise<bigint[]> {
+  /**
+   * Sends records in the open transaction; returns each record's offset, in input order.
+   * `laterPartitions` are partitions a later send of this transaction will write: they are added to
+   * the transaction in the same AddPartitionsToTxn request as these records' own, saving a round trip
+   * to the coordinator per later send.
+   */
+  send(
+    records: readonly OutgoingRecord[],
+    laterPartitions: readonly TopicPartition[] = [],
+  ): Promise<bigint[]> {
     return this.#serial(async () => {
       const txn = this.#openTransaction('send');
       if (records.length === 0) return [];
       this.#touched = true;
       let baseOffsets: Map<string, bigint>;
       try {
+        if (laterPartitions.length > 0) await addPartitions(txn, [...records, ...laterPartitions]);
         const result: ProduceResult = await txn.send({ messages: records.map(toMessage) });
         baseOffsets = new Map(
           (result.offsets ?? []).map((entry) => [`${entry.topic}/${entry.partition}`, entry.offset]),
@@ -326,6 +341,20 @@ function toMessage(record: OutgoingRecord) {
     value: typeof record.value === 'string' ? Buffer.from(record.value) : record.value,
     headers,
   };
+}
+
+/**
+ * Adds partitions to the transaction in one request. The library's `addPartitions` reads only each
+ * topic's partition count from the metadata (to wrap the partition number); ours are always in range.
+ */
+function addPartitions(txn: Transaction, partitions: readonly TopicPartition[]): Promise<void> {
+  const unique = new Map(partitions.map((p) => [`${p.topic}/${p.partition}`, p]));
+  const topics = new Map([...unique.values()].map((p) => [p.topic, { partitionsCount: 2 ** 31 }]));
+  const messages = [...unique.values()].map((p) => ({ topic: p.topic, partition: p.partition }));
+  return txn.addPartitions(
+    { topics } as unknown as Parameters<Transaction['addPartitions']>[0],
+    messages as Parameters<Transaction['addPartitions']>[1],
+  );
 }
 
 /** The library reports one base offset per partition; records of a partition follow it in order. */

@@ -1,4 +1,10 @@
-import { type DedupWindow, decodeState, encodeState } from '@sluice/core';
+import {
+  type DedupEntry,
+  type DedupWindow,
+  decodePositionToken,
+  decodeState,
+  encodeState,
+} from '@sluice/core';
 import { unsafe } from '../fault.ts';
 
 /** What the processor holds for one aggregate: its state, version and recent command ids. */
@@ -31,14 +37,24 @@ export interface PartitionState {
 export class StateOverlay {
   readonly #base: ReadonlyMap<number, PartitionState>;
   readonly #changes = new Map<number, Map<string, AggregateEntry>>();
+  #earlier: StateOverlay | undefined;
 
-  constructor(base: ReadonlyMap<number, PartitionState>) {
+  /** `earlier`: the overlay of a batch still being written, which this batch comes after. */
+  constructor(base: ReadonlyMap<number, PartitionState>, earlier?: StateOverlay) {
     this.#base = base;
+    this.#earlier = earlier;
   }
 
-  /** The entry as the batch sees it: its own change, else the committed one. */
+  /** The entry as the batch sees it: its own change, else the earlier batch's, else the committed one. */
   get(partition: number, key: string): AggregateEntry | undefined {
-    return this.#changes.get(partition)?.get(key) ?? this.#base.get(partition)?.aggregates.get(key);
+    const own = this.#changes.get(partition)?.get(key);
+    if (own !== undefined) return own;
+    return this.#earlier ? this.#earlier.get(partition, key) : this.#base.get(partition)?.aggregates.get(key);
+  }
+
+  /** Forgets the earlier overlay once its batch committed (its changes are in the base now). */
+  detach(): void {
+    this.#earlier = undefined;
   }
 
   set(partition: number, key: string, entry: AggregateEntry): void {
@@ -71,12 +87,41 @@ export class StateOverlay {
   }
 }
 
+/**
+ * A remembered command on the wire: `[commandId, payloadHash, version, code, eventOffset|null, message?]`.
+ * Every state record carries its aggregate's whole window, so entries are tuples, not objects.
+ */
+type StoredEntry = [string, string, number, string, string | null, string?];
+
 interface StoredAggregate {
   readonly type: string;
   readonly id: string;
   readonly version: number;
   readonly state: string;
-  readonly window: DedupWindow;
+  readonly w?: readonly StoredEntry[];
+  /** The window as objects, with position tokens and hex hashes: records written before `w`. */
+  readonly window?: readonly LegacyEntry[];
+}
+
+// Entries never change once made, and a window is rewritten with every command of its aggregate:
+// each entry is encoded once.
+const encodedEntries = new WeakMap<DedupEntry, string>();
+
+function encodeEntry(entry: DedupEntry): string {
+  let text = encodedEntries.get(entry);
+  if (text === undefined) {
+    const stored: StoredEntry = [
+      entry.commandId,
+      entry.payloadHash,
+      entry.version,
+      entry.code,
+      entry.eventOffset ?? null,
+    ];
+    if (entry.message !== undefined) stored.push(entry.message);
+    text = JSON.stringify(stored);
+    encodedEntries.set(entry, text);
+  }
+  return text;
 }
 
 /** Encodes an aggregate entry as a `processor-state` record value. */
@@ -86,14 +131,9 @@ export function encodeAggregateRecord(
   entry: AggregateEntry,
   stateRevision: number,
 ): string {
-  const stored: StoredAggregate = {
-    type: aggregateType,
-    id: aggregateId,
-    version: entry.version,
-    state: encodeState(entry.state, stateRevision),
-    window: entry.window,
-  };
-  return JSON.stringify(stored);
+  const state = JSON.stringify(encodeState(entry.state, stateRevision));
+  const window = entry.window.map(encodeEntry).join(',');
+  return `{"type":${JSON.stringify(aggregateType)},"id":${JSON.stringify(aggregateId)},"version":${entry.version},"state":${state},"w":[${window}]}`;
 }
 
 /** A decoded `processor-state` aggregate record; `state` is absent when its revision is not the decider's. */
@@ -125,9 +165,37 @@ export function decodeAggregateRecord(
     aggregateType: stored.type,
     aggregateId: stored.id,
     version: stored.version,
-    window: Array.isArray(stored.window) ? stored.window : [],
+    window: decodeWindow(stored),
     state: decoded.ok ? { ok: true, value: decoded.state } : { ok: false, reason: decoded.message },
   };
+}
+
+function decodeWindow(stored: StoredAggregate): DedupWindow {
+  if (Array.isArray(stored.w)) {
+    return stored.w.map(([commandId, payloadHash, version, code, eventOffset, message]) => ({
+      commandId,
+      payloadHash,
+      version,
+      code,
+      ...(eventOffset === null ? {} : { eventOffset }),
+      ...(message === undefined ? {} : { message }),
+    }));
+  }
+  return Array.isArray(stored.window) ? stored.window.map(fromLegacyEntry) : [];
+}
+
+interface LegacyEntry extends Omit<DedupEntry, 'eventOffset'> {
+  readonly position?: string;
+}
+
+/** An entry of the first format: a 64-digit hex payload hash and a whole position token. */
+function fromLegacyEntry({ position, ...entry }: LegacyEntry): DedupEntry {
+  const payloadHash = /^[0-9a-f]{64}$/.test(entry.payloadHash)
+    ? Buffer.from(entry.payloadHash, 'hex').toString('base64url', 0, 16)
+    : entry.payloadHash;
+  const token = position === undefined ? undefined : decodePositionToken(position);
+  const eventOffset = token?.ok ? token.token.at(-1)?.offset : undefined;
+  return { ...entry, payloadHash, ...(eventOffset === undefined ? {} : { eventOffset }) };
 }
 
 /** Encodes a checkpoint record value. */

@@ -11,16 +11,17 @@ export interface BatchStats {
 
 /** Time spent in each step of a batch, in ms: where a slow batch spends its time. */
 export type BatchStages = Readonly<
-  Record<'decide' | 'begin' | 'events' | 'records' | 'offsets' | 'commit', number>
+  Record<'decide' | 'wait' | 'begin' | 'events' | 'records' | 'offsets' | 'commit', number>
 >;
 
-export interface BatchOutcome {
-  readonly plan: BatchPlan;
+/** A stopwatch that records the time since its last lap under a stage name. */
+export interface StageClock {
   readonly stages: BatchStages;
+  lap(stage: keyof BatchStages): void;
 }
 
-/** A stopwatch that records the time since its last lap under a stage name. */
-export function stageClock() {
+/** A new {@link StageClock}, started now. */
+export function stageClock(): StageClock {
   const stages: Record<string, number> = {};
   let last = performance.now();
   return {

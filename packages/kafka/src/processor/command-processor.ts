@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import {
   type CommandRegistry,
   type CommandResult,
@@ -23,15 +24,22 @@ import {
   type GroupGeneration,
   type OutgoingRecord,
   StaleGenerationError,
+  type TopicPartition,
   TxnSession,
 } from '../txn-session.ts';
 import { type PartitionState, StateOverlay } from './aggregate-state.ts';
-import { type BatchOutcome, type BatchStats, stageClock, statsOf } from './batch-stats.ts';
+import { type BatchStats, type StageClock, stageClock, statsOf } from './batch-stats.ts';
 import { deadLetter } from './dead-letters.ts';
-import { type BatchPlan, type CommandRecord, type DecideContext, decideBatch } from './decide-batch.ts';
+import {
+  type BatchPlan,
+  type CommandRecord,
+  type DecideContext,
+  decideBatch,
+  type Outcome,
+} from './decide-batch.ts';
 import { nodeHashes } from './fast-hashes.ts';
 import { restorePartitions } from './restore.ts';
-import { checkpointRecord, stateRecords } from './state-records.ts';
+import { checkpointRecord, type EventOffsets, stateRecords } from './state-records.ts';
 
 export type { BatchStages, BatchStats } from './batch-stats.ts';
 
@@ -72,6 +80,12 @@ export interface CommandProcessorOptions {
 
 const silent: ProcessorLogger = { info() {}, warn() {}, error() {} };
 
+/** A batch in flight: the next one is decided on its overlay; `done` settles `true` once it committed. */
+interface Batch {
+  readonly overlay: StateOverlay;
+  readonly done: Promise<boolean>;
+}
+
 /**
  * Consumes `commands` and writes, per batch and in one Kafka transaction, the events, the changed
  * aggregate states, each partition's checkpoint, the results, forwards, dead letters and the consumed
@@ -92,7 +106,11 @@ export class CommandProcessor {
   #fencedInARow = 0;
   #stopping = false;
   #loop: Promise<void> | undefined;
-  #batch: Promise<void> | undefined;
+  /** The batch being written, if any. */
+  #batch: Batch | undefined;
+  /** Counts the barriers: records consumed before the latest one belong to a stream that was reopened. */
+  #streamEpoch = 0;
+  readonly #eventOffsets: EventOffsets = new WeakMap();
 
   constructor(options: CommandProcessorOptions) {
     this.#options = options;
@@ -103,6 +121,7 @@ export class CommandProcessor {
       connection: options.connection,
       groupId: options.groupId ?? `${options.topicPrefix ?? ''}sluice-processor`,
       topics: [this.#topics.commands],
+      bufferRecords: 2 * (options.maxBatch ?? 500),
       ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs }),
     });
     this.#reader = new PartitionReader({ connection: options.connection });
@@ -119,7 +138,7 @@ export class CommandProcessor {
   async stop(): Promise<void> {
     this.#stopping = true;
     // Leaving the group first would make the open batch's offsets stale and abort it.
-    await this.#batch?.catch(() => undefined);
+    await this.#batch?.done.catch(() => undefined);
     await this.#consumer.close();
     await this.#loop?.catch(() => undefined);
     await this.#session.close().catch(() => undefined);
@@ -155,19 +174,33 @@ export class CommandProcessor {
         if (this.#stopping) return;
         throw error;
       }
-      if (event.kind === 'assignment') await this.#barrier(event.assignment);
-      else {
-        this.#batch = this.#process(event.records);
-        await this.#batch.finally(() => {
-          this.#batch = undefined;
-        });
+      if (event.kind === 'assignment') {
+        await this.#settle();
+        await this.#barrier(event.assignment);
+      } else if (event.records.length > 0) {
+        // The next batch is decided while this one is written: at most one batch in flight.
+        const earlier = this.#batch;
+        this.#batch = this.#pipelined(event.records, earlier);
+        if (earlier) {
+          await earlier.done;
+          // Let this batch send its first request before the next one is decided, so the two overlap.
+          await setImmediate();
+        }
       }
     }
+  }
+
+  /** Waits for the batch in flight; rethrows what stops the processor. */
+  async #settle(): Promise<void> {
+    const batch = this.#batch;
+    this.#batch = undefined;
+    if (batch) await batch.done;
   }
 
   /** The assignment barrier: nothing is processed until state and committed offsets agree. */
   async #barrier(assignment: Assignment): Promise<void> {
     this.#assignment = assignment;
+    this.#streamEpoch++;
     this.#fencedInARow = 0;
     await this.#session.abort().catch(() => undefined);
     // Registering the transactional id fences a crashed predecessor and aborts what it left open; until
@@ -213,38 +246,93 @@ export class CommandProcessor {
     await this.#consumer.open(positions);
   }
 
-  async #process(records: readonly ConsumedRecord[]): Promise<void> {
-    const generation = this.#assignment?.generation;
-    if (!generation || records.length === 0) return;
+  /**
+   * Decides a batch now, on top of the `earlier` batch still being written, and writes it once that
+   * one committed. If it did not, the decisions rest on state that never was: the records are decided
+   * again on the committed state, or dropped when the barrier reopened the stream meanwhile (they will
+   * be consumed again).
+   */
+  #pipelined(records: readonly ConsumedRecord[], earlier: Batch | undefined): Batch {
+    const streamEpoch = this.#streamEpoch;
     const started = performance.now();
+    const clock = stageClock();
+    const overlay = new StateOverlay(this.#states, earlier?.overlay);
+    let plan: BatchPlan | undefined;
+    let failure: unknown;
     try {
-      const { plan, stages } = await this.#commit(records.map(toCommandRecord), generation);
+      plan = decideBatch(records.map(toCommandRecord), overlay, this.#decideContext());
+    } catch (error) {
+      failure = error;
+    }
+    clock.lap('decide');
+    const write = async (): Promise<boolean> => {
+      const committedBefore = earlier === undefined || (await earlier.done.catch(() => false));
+      clock.lap('wait');
+      if (this.#streamEpoch !== streamEpoch) return false;
+      if (!committedBefore) return this.#process(records);
+      overlay.detach();
+      const generation = this.#assignment?.generation;
+      if (!generation) return false;
+      try {
+        if (!plan) throw failure;
+        await this.#commit(plan, overlay, generation, clock);
+      } catch (error) {
+        await this.#recover(error, records, generation);
+        return false;
+      }
       this.#fencedInARow = 0;
-      this.#options.onBatch?.(statsOf(records.length, plan, performance.now() - started, stages));
+      this.#options.onBatch?.(statsOf(records.length, plan, performance.now() - started, clock.stages));
+      return true;
+    };
+    const done = write();
+    // A fatal error reaches #run through the next `await earlier.done`; meanwhile it is not unhandled.
+    done.catch(() => undefined);
+    return { overlay, done };
+  }
+
+  /** Decides and writes a batch on the committed state alone; `true` when it committed. */
+  async #process(records: readonly ConsumedRecord[]): Promise<boolean> {
+    const generation = this.#assignment?.generation;
+    if (!generation || records.length === 0) return false;
+    const started = performance.now();
+    const clock = stageClock();
+    const overlay = new StateOverlay(this.#states);
+    try {
+      const plan = decideBatch(records.map(toCommandRecord), overlay, this.#decideContext());
+      clock.lap('decide');
+      await this.#commit(plan, overlay, generation, clock);
+      this.#fencedInARow = 0;
+      this.#options.onBatch?.(statsOf(records.length, plan, performance.now() - started, clock.stages));
+      return true;
     } catch (error) {
       await this.#recover(error, records, generation);
+      return false;
     }
   }
 
-  /** Decides a batch and writes it in one transaction; on success folds it into the committed state. */
-  async #commit(records: readonly CommandRecord[], generation: GroupGeneration): Promise<BatchOutcome> {
-    const context = this.#context;
-    if (!context) throw new Error('The processor has not started');
-    const clock = stageClock();
-    const overlay = new StateOverlay(this.#states);
-    const plan = decideBatch(records, overlay, context);
-    clock.lap('decide');
+  #decideContext(): DecideContext {
+    if (!this.#context) throw new Error('The processor has not started');
+    return this.#context;
+  }
+
+  /** Writes a decided batch in one transaction; on success folds it into the committed state. */
+  async #commit(
+    plan: BatchPlan,
+    overlay: StateOverlay,
+    generation: GroupGeneration,
+    clock: StageClock,
+  ): Promise<void> {
     await this.#session.transact(async (txn) => {
       clock.lap('begin');
-      const offsets = await txn.send(plan.events);
+      const offsets = await txn.send(plan.events, this.#laterPartitions(plan));
       clock.lap('events');
-      const positions = new Map<string, string>();
       for (const [commandId, outcome] of plan.outcomes) {
-        const token = tokenFor(outcome.events, plan.events, offsets);
-        if (token !== undefined) positions.set(commandId, token);
+        const last = outcome.events.at(-1);
+        const entry = plan.remembered.get(commandId);
+        if (last !== undefined && entry) this.#eventOffsets.set(entry, String(offsets[last]));
       }
       await txn.send([
-        ...stateRecords(overlay, plan.checkpoints, positions, this.#topics, this.#options.deciders),
+        ...stateRecords(overlay, plan.checkpoints, this.#eventOffsets, this.#topics, this.#options.deciders),
         ...this.#results(plan, offsets),
         ...plan.forwards,
         ...plan.deadLetters,
@@ -262,21 +350,47 @@ export class CommandProcessor {
     });
     clock.lap('commit');
     overlay.commitInto(this.#states, plan.checkpoints);
-    return { plan, stages: clock.stages };
+  }
+
+  /**
+   * The partitions the batch's second send writes (state, results, forwards, dead letters), known
+   * before the first: one AddPartitionsToTxn for the whole transaction instead of one per send.
+   */
+  #laterPartitions(plan: BatchPlan): TopicPartition[] {
+    const partitions: TopicPartition[] = [];
+    for (const partition of plan.checkpoints.keys())
+      partitions.push({ topic: this.#topics.processorState, partition });
+    for (const { replyTo } of plan.replies)
+      partitions.push({ topic: this.#topics.commandResults, partition: this.#replyPartition(replyTo) });
+    for (const { topic, partition } of plan.forwards) partitions.push({ topic, partition });
+    for (const { topic, partition } of plan.deadLetters) partitions.push({ topic, partition });
+    return partitions;
+  }
+
+  #replyPartition(replyTo: number): number {
+    return replyTo < (this.#options.resultPartitions ?? DEFAULT_RESULT_PARTITIONS) ? replyTo : 0;
   }
 
   #results(plan: BatchPlan, offsets: readonly bigint[]): OutgoingRecord[] {
-    const partitions = this.#options.resultPartitions ?? DEFAULT_RESULT_PARTITIONS;
     return plan.replies.map(({ outcome, replyTo }) => {
-      const position = tokenFor(outcome.events, plan.events, offsets) ?? outcome.storedPosition;
+      const position = tokenFor(outcome.events, plan.events, offsets) ?? this.#storedToken(outcome);
       const result: CommandResult = position === undefined ? outcome.result : { ...outcome.result, position };
       return {
         topic: this.#topics.commandResults,
-        partition: replyTo < partitions ? replyTo : 0,
+        partition: this.#replyPartition(replyTo),
         key: result.commandId,
         value: encodeCommandResult(result),
       };
     });
+  }
+
+  /** A duplicate's position: that of the first time's events. */
+  #storedToken(outcome: Outcome): string | undefined {
+    const stored = outcome.duplicateOf;
+    if (!stored) return undefined;
+    const offset = stored.entry.eventOffset ?? this.#eventOffsets.get(stored.entry);
+    if (offset === undefined) return undefined;
+    return encodePositionToken([{ topic: stored.topic, partition: stored.partition, offset }]);
   }
 
   /** What to do after a failed batch; the overlay is simply dropped, so committed state is untouched. */

@@ -3,6 +3,7 @@ import {
   type CommandResult,
   contextForPrincipal,
   type Decider,
+  type DedupEntry,
   DedupWindow,
   decodeCommand,
   ErrorCodes,
@@ -50,8 +51,19 @@ export interface Outcome {
   readonly result: Omit<CommandResult, 'position'>;
   /** Indexes into {@link BatchPlan.events} of the events it wrote. */
   readonly events: readonly number[];
-  /** Set for a duplicate: the result stored the first time. */
-  readonly storedPosition?: string;
+  /** Set for a duplicate: where the first time's events went, so its result carries their position. */
+  readonly duplicateOf?: StoredPosition;
+}
+
+/**
+ * Where the events of a command handled before went: its aggregate's events partition, and the offset
+ * of its last event once known.
+ */
+export interface StoredPosition {
+  /** The window entry of the first time; without `eventOffset` while its batch is being written. */
+  readonly entry: DedupEntry;
+  readonly topic: string;
+  readonly partition: number;
 }
 
 /** Everything a batch writes, before the transaction. */
@@ -61,6 +73,8 @@ export interface BatchPlan {
   readonly replies: { readonly outcome: Outcome; readonly replyTo: number }[];
   /** Outcomes by command id, for the dedup windows' positions. */
   readonly outcomes: Map<string, Outcome>;
+  /** The window entries this batch made, by command id: they get their event offsets once written. */
+  readonly remembered: Map<string, DedupEntry>;
   readonly forwards: OutgoingRecord[];
   readonly deadLetters: OutgoingRecord[];
   /** Next offset per consumed partition. */
@@ -77,6 +91,7 @@ export function decideBatch(
     events: [],
     replies: [],
     outcomes: new Map(),
+    remembered: new Map(),
     forwards: [],
     deadLetters: [],
     checkpoints: new Map(),
@@ -165,27 +180,30 @@ function decideRecord(
           version: stored.version,
         },
         events: [],
-        ...(stored.position === undefined ? {} : { storedPosition: stored.position }),
+        // Its events' offset may still be unknown: the batch that wrote them may be in flight.
+        ...(stored.code === OK
+          ? {
+              duplicateOf: { entry: stored, topic: ctx.topics.events(target.aggregateType), partition: home },
+            }
+          : {}),
       },
     );
     return;
   }
   const remember = (code: string, next: AggregateEntry, outcome: Outcome) => {
     if (next.version === 0) return; // rejections of aggregates that do not exist are not kept
-    const window = DedupWindow.remember(
-      next.window,
-      {
-        commandId,
-        payloadHash: hash,
-        code,
-        version: next.version,
-        // A duplicate of a rejection answers with the same words.
-        ...(outcome.result.message === undefined ? {} : { message: outcome.result.message }),
-      },
-      ctx.dedupWindow,
-    );
+    const remembered: DedupEntry = {
+      commandId,
+      payloadHash: hash,
+      code,
+      version: next.version,
+      // A duplicate of a rejection answers with the same words.
+      ...(outcome.result.message === undefined ? {} : { message: outcome.result.message }),
+    };
+    const window = DedupWindow.remember(next.window, remembered, ctx.dedupWindow);
     overlay.set(record.partition, key, { ...next, window });
     plan.outcomes.set(commandId, outcome);
+    plan.remembered.set(commandId, remembered);
   };
   if (verdict.kind === 'conflict') {
     const message = `command id ${commandId} was already used with a different payload`;

@@ -3,7 +3,7 @@ import { canonicalJson, payloadHash, SLUICE_NAMESPACE, uuidv5 } from '@sluice/co
 
 /** The two hashes a batch needs per command: the same results as core's, computed by node:crypto. */
 export interface BatchHashes {
-  /** `payloadHash` of core: SHA-256 of the canonical JSON of type and data, hex. */
+  /** `payloadHash` of core: 128 bits of SHA-256 of the canonical JSON of type and data, base64url. */
   payload(type: string, data: unknown): string;
   /** `uuidv5(SLUICE_NAMESPACE, name)` of core. */
   eventId(name: string): string;
@@ -22,7 +22,8 @@ export const nodeHashes: BatchHashes = {
   payload: (type, data) =>
     createHash('sha256')
       .update(canonicalJson([type, data]))
-      .digest('hex'),
+      .digest()
+      .toString('base64url', 0, 16),
   eventId(name) {
     const bytes = createHash('sha1').update(namespace).update(name, 'utf8').digest();
     bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x50;

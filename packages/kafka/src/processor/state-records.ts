@@ -1,4 +1,4 @@
-import type { Decider } from '@sluice/core';
+import type { Decider, DedupEntry } from '@sluice/core';
 import type { TopicNames } from '../topics.ts';
 import type { OutgoingRecord } from '../txn-session.ts';
 import {
@@ -10,13 +10,21 @@ import {
 } from './aggregate-state.ts';
 
 /**
+ * Event offsets learnt after the entries that need them were made. Entries are immutable and shared
+ * by every window derived from them (a batch is decided while the one before it is being written), so
+ * the offsets are kept beside them, by entry.
+ */
+export type EventOffsets = WeakMap<DedupEntry, string>;
+
+/**
  * The `processor-state` records of a batch: every changed aggregate (its dedup window completed with
- * the positions now known) and each consumed partition's checkpoint, all on the command's partition.
+ * the event offsets now known) and each consumed partition's checkpoint, all on the command's partition.
  */
 export function stateRecords(
   overlay: StateOverlay,
   checkpoints: ReadonlyMap<number, bigint>,
-  positions: ReadonlyMap<string, string>,
+  /** The offset of each remembered command's last event, once known. */
+  eventOffsets: EventOffsets,
   topics: TopicNames,
   deciders: ReadonlyMap<string, Decider<unknown>>,
 ): OutgoingRecord[] {
@@ -24,8 +32,9 @@ export function stateRecords(
   for (const [partition, changes] of overlay.changes()) {
     for (const [key, entry] of changes) {
       const window = entry.window.map((item) => {
-        const position = positions.get(item.commandId);
-        return position === undefined || item.position !== undefined ? item : { ...item, position };
+        if (item.eventOffset !== undefined) return item;
+        const eventOffset = eventOffsets.get(item);
+        return eventOffset === undefined ? item : { ...item, eventOffset };
       });
       const completed = { ...entry, window };
       overlay.set(partition, key, completed);
