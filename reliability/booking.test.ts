@@ -63,10 +63,7 @@ test(`${CLIENTS} concurrent clients booking the same seats: no seat booked twice
     }
   };
   for (const showId of SHOWS)
-    assert.equal(
-      (await request(command(showId, { type: 'CreateShow', seats: SEATS }))).code,
-      'OK',
-    );
+    assert.equal((await request(command(showId, { type: 'CreateShow', seats: SEATS }))).code, 'OK');
 
   // Every client goes for the first few seats of a random show: the same seats, all at once.
   const client = async (index: number) => {

@@ -25,6 +25,8 @@ export class AuditedProducer {
   readonly #audit: AuditLog;
   /** Sends that failed and were retried (the first attempt may have landed: a duplicate record). */
   retries = 0;
+  /** The last send error, for messages when the load stalls. */
+  lastError: unknown;
 
   constructor(connection: KafkaConnection, topic: string, audit: AuditLog) {
     this.#producer = createProducer(connection);
@@ -59,6 +61,7 @@ export class AuditedProducer {
         return;
       } catch (error) {
         if (Date.now() > deadline) throw error;
+        this.lastError = error;
         this.retries++;
         await sleep(250);
       }
