@@ -65,7 +65,15 @@ export interface TxnSessionOptions {
   readonly transactionalId: string;
   /** Transaction timeout in ms (also the produce acknowledgement timeout). Default 15 s. */
   readonly timeoutMs?: number;
+  /**
+   * Most bytes of one partition's records in one produce request, by topic: they travel as one
+   * record batch, which the broker refuses above the topic's `max.message.bytes`. A send over it
+   * goes as several requests. Default 960 KiB (the broker's default limit is 1 MiB).
+   */
+  readonly partitionBatchBytes?: (topic: string) => number;
 }
+
+const defaultBatchBytes = () => 960 * 1024;
 
 /** Raised by {@link TxnSession.sendOffsets} when the group moved on: re-run the assignment barrier. */
 export class StaleGenerationError extends TransactionAbortedError {
@@ -114,7 +122,10 @@ export class TxnSession {
         this.#producer.transaction?.cancel();
         if (isFencedError(error)) this.#fence(error);
         if (isUnknownProducerError(error)) await this.#recreateProducer();
-        throw error;
+        throw new TransactionAbortedError(
+          `Could not begin a transaction: ${(error as Error).message}`,
+          error,
+        );
       }
       this.#state = 'open';
       this.#touched = false;
@@ -137,18 +148,21 @@ export class TxnSession {
       const txn = this.#openTransaction('send');
       if (records.length === 0) return [];
       this.#touched = true;
-      let baseOffsets: Map<string, bigint>;
+      const sent: [OutgoingRecord[], Map<string, bigint>][] = [];
       try {
         if (laterPartitions.length > 0) await addPartitions(txn, [...records, ...laterPartitions]);
-        const result: ProduceResult = await txn.send({ messages: records.map(toMessage) });
-        baseOffsets = new Map(
-          (result.offsets ?? []).map((entry) => [`${entry.topic}/${entry.partition}`, entry.offset]),
-        );
+        for (const chunk of produceChunks(records, this.#options.partitionBatchBytes ?? defaultBatchBytes)) {
+          const result: ProduceResult = await txn.send({ messages: chunk.map(toMessage) });
+          const baseOffsets = new Map(
+            (result.offsets ?? []).map((entry) => [`${entry.topic}/${entry.partition}`, entry.offset]),
+          );
+          sent.push([chunk, baseOffsets]);
+        }
       } catch (error) {
         throw this.#fail(error, records[0]?.topic ?? '');
       }
       faultPoint('after-send');
-      return recordOffsets(records, baseOffsets);
+      return sent.flatMap(([chunk, baseOffsets]) => recordOffsets(chunk, baseOffsets));
     });
   }
 
@@ -341,6 +355,43 @@ function toMessage(record: OutgoingRecord) {
     value: typeof record.value === 'string' ? Buffer.from(record.value) : record.value,
     headers,
   };
+}
+
+/** Splits records, in order, so that no partition gets more than its byte budget in one request. */
+function produceChunks(
+  records: readonly OutgoingRecord[],
+  budget: (topic: string) => number,
+): OutgoingRecord[][] {
+  const chunks: OutgoingRecord[][] = [];
+  let chunk: OutgoingRecord[] = [];
+  let used = new Map<string, number>();
+  for (const record of records) {
+    const key = `${record.topic}/${record.partition}`;
+    const size = recordBytes(record);
+    const before = used.get(key) ?? 0;
+    if (before > 0 && before + size > budget(record.topic)) {
+      chunks.push(chunk);
+      chunk = [];
+      used = new Map();
+    }
+    chunk.push(record);
+    used.set(key, (used.get(key) ?? 0) + size);
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
+/** About the bytes a record takes in a record batch. */
+function recordBytes(record: OutgoingRecord): number {
+  let bytes = 24 + byteLength(record.key) + byteLength(record.value);
+  for (const [name, value] of Object.entries(record.headers ?? {}))
+    bytes += 4 + name.length + byteLength(value);
+  return bytes;
+}
+
+function byteLength(value: Buffer | string | undefined): number {
+  if (value === undefined) return 0;
+  return typeof value === 'string' ? Buffer.byteLength(value) : value.length;
 }
 
 /**

@@ -71,3 +71,35 @@ test('a record over max.message.bytes is refused with RecordTooLargeError and th
     ['small'],
   );
 });
+
+test('a send larger than max.message.bytes for one partition goes as several batches, in order', async (t) => {
+  // 300 records of 1 KiB to one partition whose limit is 64 KiB: one record batch would be refused.
+  const name = await topic(t, { 'cleanup.policy': 'delete', 'max.message.bytes': String(64 * 1024) });
+  const session = new TxnSession({
+    connection: connection(),
+    transactionalId: uniqueName('chunked-txn'),
+    partitionBatchBytes: () => 48 * 1024,
+  });
+  t.after(() => session.close());
+  const records = Array.from({ length: 300 }, (_, i) => ({
+    topic: name,
+    partition: 0,
+    key: `k${i}`,
+    value: `${String(i).padStart(4, '0')}${'x'.repeat(1020)}`,
+  }));
+  const offsets = await session.transact((txn) => txn.send(records));
+  assert.deepEqual(
+    offsets,
+    offsets.map((_, i) => (offsets[0] ?? 0n) + BigInt(i)),
+    'offsets follow the input order without gaps',
+  );
+  const read = await readTopic(connection(), name, { expect: records.length });
+  assert.deepEqual(
+    read.map((record) => record.value.toString().slice(0, 4)),
+    records.map((record) => record.value.slice(0, 4)),
+  );
+  assert.deepEqual(
+    read.map((record) => record.offset),
+    offsets,
+  );
+});

@@ -5,7 +5,7 @@
 // SLUICE_INSTANCE_ID, SLUICE_MAX_BATCH, SLUICE_LINGER_MS, SLUICE_SESSION_TIMEOUT_MS; with NODE_ENV=test
 // also SLUICE_FAULT and SLUICE_UNSAFE.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { registerHooks } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,14 +21,20 @@ function emit(event: string, details: object = {}): void {
 // test can show that the patch is what keeps aborted commands out. Must run before the client loads.
 function serveUnpatchedConsumer(): void {
   const root = fileURLToPath(new URL('../../../../', import.meta.url));
-  const out = join(mkdtempSync(join(tmpdir(), 'sluice-unpatched-')), 'consumer.js');
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-unpatched-'));
+  const out = join(dir, 'consumer.js');
+  // The patch covers other files too: reverse only the consumer's part.
+  const patch = readFileSync(join(root, 'patches/@platformatic+kafka+2.12.1.patch'), 'utf8');
+  const consumerPart = patch.split(/^(?=diff --git )/m).find((part) => part.includes(CONSUMER_JS));
+  if (!consumerPart) throw new Error(`the patch has no part for ${CONSUMER_JS}`);
+  writeFileSync(join(dir, 'consumer.patch'), consumerPart);
   execFileSync('patch', [
     '-R',
     '-s',
     '-o',
     out,
     join(root, 'node_modules', CONSUMER_JS),
-    join(root, 'patches/@platformatic+kafka+2.12.1.patch'),
+    join(dir, 'consumer.patch'),
   ]);
   const source = readFileSync(out, 'utf8');
   registerHooks({
