@@ -31,6 +31,23 @@ export class ProducerFencedError extends SluiceKafkaError {
   }
 }
 
+/**
+ * The consumer's fetch stream failed (a broker went away, a fetch session expired, a leader moved):
+ * the stream is gone and its buffered records dropped; reopen it from the committed offsets.
+ */
+export class ConsumerStreamError extends SluiceKafkaError {
+  constructor(cause: unknown) {
+    super('CONSUMER_STREAM_FAILED', `The consumer's fetch stream failed: ${messageOf(cause)}`, {
+      cause,
+      canRetry: true,
+    });
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** The transaction failed and can only be aborted; the batch must be re-run. */
 export class TransactionAbortedError extends SluiceKafkaError {
   constructor(message: string, cause?: unknown) {

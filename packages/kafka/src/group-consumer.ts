@@ -6,6 +6,7 @@ import {
   type Message,
 } from '@platformatic/kafka';
 import { createAdmin, type KafkaConnection } from './client.ts';
+import { ConsumerStreamError } from './errors.ts';
 import { hasKafkaError } from './kafka-errors.ts';
 import type { ConsumedPosition, GroupGeneration } from './txn-session.ts';
 
@@ -59,7 +60,8 @@ export class GroupConsumer {
   #buffer: ConsumedRecord[] = [];
   #pending: Assignment | undefined;
   #wake: (() => void) | undefined;
-  #error: unknown;
+  /** Why the stream failed, until {@link next} reports it. */
+  #streamFailure: unknown;
   #closed = false;
 
   constructor(options: GroupConsumerOptions) {
@@ -101,7 +103,11 @@ export class GroupConsumer {
   /** The next records of the current assignment, or the news of a new assignment. */
   async next(options: { maxRecords: number; lingerMs: number }): Promise<ConsumerEvent> {
     for (;;) {
-      if (this.#error) throw this.#error;
+      if (this.#streamFailure !== undefined) {
+        const failure = this.#streamFailure;
+        this.#streamFailure = undefined;
+        throw new ConsumerStreamError(failure);
+      }
       if (this.#closed) throw new Error('The consumer is closed');
       if (this.#pending) {
         const assignment = this.#pending;
@@ -114,12 +120,12 @@ export class GroupConsumer {
         while (
           this.#buffer.length < options.maxRecords &&
           !this.#pending &&
-          !this.#error &&
+          this.#streamFailure === undefined &&
           Date.now() < until
         ) {
           await this.#waitFor(until - Date.now());
         }
-        if (this.#pending || this.#error) continue;
+        if (this.#pending || this.#streamFailure !== undefined) continue;
         const records = this.#buffer.splice(0, options.maxRecords);
         if (this.#stream?.isPaused() && this.#buffer.length < this.#bufferLimit() / 2) this.#stream.resume();
         return { kind: 'records', records };
@@ -156,7 +162,11 @@ export class GroupConsumer {
     });
     stream.on('error', (error: unknown) => {
       if (this.#stream !== stream) return;
-      this.#error = error;
+      // The stream is dead: drop it with what it buffered; the owner reopens from committed offsets.
+      this.#streamFailure = error;
+      this.#stream = undefined;
+      this.#buffer = [];
+      stream.close().catch(() => undefined);
       this.#notify();
     });
   }

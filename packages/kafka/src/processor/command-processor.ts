@@ -1,4 +1,4 @@
-import { setImmediate } from 'node:timers/promises';
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import {
   type CommandRegistry,
   type CommandResult,
@@ -11,6 +11,8 @@ import {
 } from '@sluice/core';
 import type { KafkaConnection } from '../client.ts';
 import {
+  CommandsExpiredError,
+  ConsumerStreamError,
   DuplicateInstanceError,
   ProducerFencedError,
   RecordTooLargeError,
@@ -172,11 +174,16 @@ export class CommandProcessor {
         });
       } catch (error) {
         if (this.#stopping) return;
-        throw error;
+        if (!(error instanceof ConsumerStreamError)) throw error;
+        this.#log.warn({ error: error.message }, 'command stream failed; resynchronising');
+        await this.#settle();
+        await this.#resync();
+        continue;
       }
       if (event.kind === 'assignment') {
         await this.#settle();
-        await this.#barrier(event.assignment);
+        this.#assignment = event.assignment;
+        await this.#resync();
       } else if (event.records.length > 0) {
         // The next batch is decided while this one is written: at most one batch in flight.
         const earlier = this.#batch;
@@ -423,7 +430,14 @@ export class CommandProcessor {
         return;
       }
       const [record] = records;
-      if (record) await this.#poison(toCommandRecord(record), error, generation);
+      if (!record) return;
+      try {
+        await this.#poison(toCommandRecord(record), error, generation);
+      } catch (failure) {
+        if (!(failure instanceof SluiceKafkaError) || !failure.canRetry) throw failure;
+        this.#log.warn({ error: String(failure) }, 'dead letter not written; resynchronising');
+        await this.#resync();
+      }
       return;
     }
     // Unknown outcome (a commit may have landed): resynchronise from Kafka, never retry from memory.
@@ -452,12 +466,34 @@ export class CommandProcessor {
     if (state) state.checkpoint = record.offset + 1n;
   }
 
+  /**
+   * Runs the barrier again for the current assignment, until it succeeds: while a broker is away the
+   * barrier's reads and the new stream fail, and the processor waits for it instead of exiting.
+   * Fencing and expired commands stop the processor.
+   */
   async #resync(): Promise<void> {
-    if (this.#assignment) await this.#barrier(this.#assignment);
+    for (let attempt = 0; this.#assignment && !this.#stopping; attempt++) {
+      try {
+        await this.#barrier(this.#assignment);
+        return;
+      } catch (error) {
+        if (error instanceof ProducerFencedError || error instanceof CommandsExpiredError) throw error;
+        const delayMs = Math.min(5_000, 100 * 2 ** attempt);
+        this.#log.warn({ error: String(error), attempt, delayMs }, 'resynchronising failed; retrying');
+        await sleep(delayMs);
+      }
+    }
   }
 
   #newSession(): TxnSession {
-    return new TxnSession({ connection: this.#options.connection, transactionalId: this.transactionalId });
+    // commands, processor-state and commands-dlq take records up to 4 MiB (DESIGN 2); the others the
+    // broker's default 1 MiB.
+    const large = new Set([this.#topics.processorState, this.#topics.commands, this.#topics.commandsDlq]);
+    return new TxnSession({
+      connection: this.#options.connection,
+      transactionalId: this.transactionalId,
+      partitionBatchBytes: (topic) => (large.has(topic) ? 3.5 * 1024 * 1024 : 960 * 1024),
+    });
   }
 }
 
