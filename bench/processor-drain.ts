@@ -6,7 +6,13 @@
  * between, on the same backlog: the null processor and the raw transactional producer (their files).
  * The processor runs in this process with its defaults, exactly as the shop runs it.
  */
-import { CommandProcessor, createProducer, type KafkaConnection, type TopicNames } from '@sluice/kafka';
+import {
+  CommandProcessor,
+  createProducer,
+  DEFAULT_MAX_BATCH,
+  type KafkaConnection,
+  type TopicNames,
+} from '@sluice/kafka';
 import { shopCommands, shopDeciders } from '@sluice/orders/domain';
 import { type BenchContext, benchDeployment, percentiles, preload, sleep } from './deployment.ts';
 import { type CheckReport, Job, type JobCommand } from './job.ts';
@@ -147,7 +153,7 @@ export async function processorScenario(
     log(`processor: drain ${results.drainCommandsPerSec}/s (${JSON.stringify(details.drain)})`);
 
     const templates = await sampleRecords(deployment);
-    const batch = sizes.batch || 500;
+    const batch = sizes.batch || DEFAULT_MAX_BATCH;
     if (only.has('null')) {
       const figures = await nullProcessor(context, deployment, templates, backlog.length, batch);
       results.nullProcessorPerSec = figures.commandsPerSec;

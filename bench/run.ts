@@ -9,6 +9,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_MAX_BATCH } from '@sluice/kafka';
 import { KAFKA_VERSION, type LocalKafka, startLocalKafka } from '@sluice/local-kafka';
 import { DEFAULT_DATABASE_URL } from '@sluice/store';
 import type { BenchContext } from './deployment.ts';
@@ -142,8 +143,8 @@ const report = {
   config: {
     ...sizes,
     partitions: context.partitions,
-    batch: sizes.batch || 'processor default (500)',
-    nullBatch: sizes.batch || 500,
+    batch: sizes.batch || DEFAULT_MAX_BATCH,
+    nullBatch: sizes.batch || DEFAULT_MAX_BATCH,
     scenarios: [...only],
   },
   results,

@@ -67,9 +67,10 @@ export interface CommandProcessorOptions {
   /** The group session timeout (ms): how soon a silent member's partitions move on. Default 10 s. */
   readonly sessionTimeoutMs?: number;
   /**
-   * Most commands per transaction. Default 500: bench/processor-drain.ts drained 200k commands at
-   * ~9.9k/s with 500 and ~10.2k/s with 2,000 (2 shared cores, Kafka 4.1.2), so a bigger batch buys
-   * little here and makes an aborted or bisected batch costlier and every result later.
+   * Most commands per transaction. Default 1,000: draining 200k commands (`npm run bench -- --only
+   * drain --batch N`, 2 shared cores) ran ~18–22k/s with 1,000 and no faster with 2,000, while 500
+   * paid the per-transaction round trips more often (~16–18k/s). A bigger batch makes an aborted or
+   * bisected batch costlier and every result under load later.
    */
   readonly maxBatch?: number;
   /** How long to wait for a fuller batch (ms). Default 2: 10 ms measured no faster under a backlog. */
@@ -79,6 +80,9 @@ export interface CommandProcessorOptions {
   readonly logger?: ProcessorLogger;
   readonly onBatch?: (stats: BatchStats) => void;
 }
+
+/** The default most commands per transaction. */
+export const DEFAULT_MAX_BATCH = 1_000;
 
 const silent: ProcessorLogger = { info() {}, warn() {}, error() {} };
 
@@ -123,7 +127,7 @@ export class CommandProcessor {
       connection: options.connection,
       groupId: options.groupId ?? `${options.topicPrefix ?? ''}sluice-processor`,
       topics: [this.#topics.commands],
-      bufferRecords: 2 * (options.maxBatch ?? 500),
+      bufferRecords: 2 * (options.maxBatch ?? DEFAULT_MAX_BATCH),
       ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs }),
     });
     this.#reader = new PartitionReader({ connection: options.connection });
@@ -169,7 +173,7 @@ export class CommandProcessor {
       let event: Awaited<ReturnType<GroupConsumer['next']>>;
       try {
         event = await this.#consumer.next({
-          maxRecords: this.#options.maxBatch ?? 500,
+          maxRecords: this.#options.maxBatch ?? DEFAULT_MAX_BATCH,
           lingerMs: this.#options.lingerMs ?? 2,
         });
       } catch (error) {
