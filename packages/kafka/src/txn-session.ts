@@ -177,10 +177,15 @@ export class TxnSession {
           await txn.addConsumer({ groupId: group.groupId } as Consumer<Buffer, Buffer, Buffer, Buffer>);
           this.#groupAdded = true;
         }
-        // One partition per request, one request at a time: concurrent calls would be de-duplicated.
-        for (const position of positions) {
-          await txn.addOffset(offsetMessage(position, group));
-        }
+        // All partitions in one TxnOffsetCommit (the patched client takes several messages; PATCHES.md).
+        await txn.addOffset(
+          positions.map((position) => offsetMessage(position, group)) as unknown as Message<
+            Buffer,
+            Buffer,
+            Buffer,
+            Buffer
+          >,
+        );
       } catch (error) {
         throw this.#fail(error, positions[0]?.topic ?? '');
       }
