@@ -88,6 +88,12 @@ export type DropVersion<Tx extends StoreTx = StoreTx> = (
   version: number,
 ) => Promise<void>;
 
+/** How {@link ReadStore.appendChanges} decides whether a version's changes are logged. */
+export interface AppendChangesOptions {
+  /** Log only when `version` is the active version (checked in the transaction, under the writers' lock). */
+  readonly onlyIfActive?: boolean;
+}
+
 /** Stop being woken by change-log appends. */
 export type Unsubscribe = () => Promise<void>;
 
@@ -150,8 +156,18 @@ export interface ReadStore<Tx extends StoreTx = StoreTx> {
     projection?: string,
   ): Promise<Array<{ projection: string; version: number }>>;
 
-  /** Appends a batch's changes to the change log in the batch's transaction (skipped for inactive versions). */
-  appendChanges(tx: Tx, projection: string, version: number, changes: readonly RowChange[]): Promise<number>;
+  /**
+   * Appends a batch's changes to the change log in the batch's transaction: skipped while another
+   * version is active, and with `onlyIfActive` also while none is (a version's activation appends a
+   * `reset`, so what it wrote before that is never needed).
+   */
+  appendChanges(
+    tx: Tx,
+    projection: string,
+    version: number,
+    changes: readonly RowChange[],
+    options?: AppendChangesOptions,
+  ): Promise<number>;
   /** Change-log entries of a projection after `afterPosition`, in position order, at most `limit`. */
   readChanges(projection: string, afterPosition: bigint, limit: number): Promise<ChangeEntry[]>;
   /** The newest change-log position of a projection (0 when it has none): where a new subscriber starts. */

@@ -9,6 +9,7 @@ import {
 } from '../model/table-definition.ts';
 import type { TopicPartitionKey } from '../model/topic-partition.ts';
 import type {
+  AppendChangesOptions,
   ChangeEntry,
   DropVersion,
   ParkedEvent,
@@ -174,10 +175,17 @@ export class MemoryReadStore implements ReadStore<MemoryTx> {
     });
   }
 
-  async appendChanges(tx: MemoryTx, projection: string, version: number, changes: readonly RowChange[]) {
+  async appendChanges(
+    tx: MemoryTx,
+    projection: string,
+    version: number,
+    changes: readonly RowChange[],
+    options: AppendChangesOptions = {},
+  ) {
     const active = this.#state.projections.get(projection)?.active;
+    if (active === undefined ? options.onlyIfActive : active !== version) return 0;
     const folded = foldByKey(changes);
-    if (folded.length === 0 || (active !== undefined && active !== version)) return 0;
+    if (folded.length === 0) return 0;
     this.#tx(tx).effects.push(() => {
       for (const c of folded) {
         // Stored as JSON, as the SQL stores do, so readers see the same values from every store.

@@ -121,7 +121,8 @@ export class StagedTables<T extends TableMap = TableMap> {
       const prefix = `${staged.table.definition.name}:`;
       for (const change of staged.changes) logged.push({ ...change, key: prefix + change.key });
     }
-    await store.appendChanges(tx, projection, version, logged);
+    // A version that is not active yet logs nothing: its activation appends a reset for subscribers.
+    await store.appendChanges(tx, projection, version, logged, { onlyIfActive: true });
     return written;
   }
 }

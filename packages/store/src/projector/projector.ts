@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PartitionReader } from '@sluice/kafka';
+import { type FetchRound, PartitionReader } from '@sluice/kafka';
 import { OffsetConflictError, VersionLaggingError } from '../errors.ts';
 import {
   parseTopicPartitionKey,
@@ -11,12 +11,20 @@ import {
 } from '../model/topic-partition.ts';
 import { applyBatch } from './apply-batch.ts';
 import { boundBatch } from './batch-bounds.ts';
-import { decodeRecord, toStoredRecord } from './log-records.ts';
+import { type DecodedRecord, decodeRecord, toStoredRecord } from './log-records.ts';
 import { ProgressMeter, type ProjectionProgress } from './progress.ts';
 import type { AnyProjection, VersionedTables } from './projection.ts';
 import { LeaseLostError, PoisonEventError, projectionErrorOf } from './projector-errors.ts';
 import type { ProjectorOptions } from './projector-options.ts';
 import { dropRetiredTables, prepareProjectionTables } from './tables.ts';
+
+/** A fetched round, bounded and decoded, and the positions it was read from. */
+interface PreparedRound {
+  readonly from: string;
+  readonly round: FetchRound;
+  readonly next: Map<TopicPartitionKey, bigint>;
+  readonly records: DecodedRecord[];
+}
 
 /**
  * Runs one projection version: holds its lease, reads every source partition by manual assignment,
@@ -42,6 +50,8 @@ export class Projector extends EventEmitter {
   #ticking = false;
   #ticks = 0;
   #done: Promise<void> | undefined;
+  /** The next round, fetched and decoded while the current batch is written. */
+  #prefetched: Promise<PreparedRound | undefined> | undefined;
 
   constructor(options: ProjectorOptions) {
     super();
@@ -51,6 +61,7 @@ export class Projector extends EventEmitter {
     this.#reader = new PartitionReader({
       connection: options.connection,
       maxWaitMs: options.maxWaitMs ?? 200,
+      ...(options.partitionMaxBytes === undefined ? {} : { partitionMaxBytes: options.partitionMaxBytes }),
     });
   }
 
@@ -89,7 +100,8 @@ export class Projector extends EventEmitter {
     this.#tables = await prepareProjectionTables(store, projection, this.#version);
     this.#active = active === this.#version;
     this.#meter = new ProgressMeter();
-    if (active === undefined) {
+    // A rebuild into an empty store activates its version once caught up, like any other rebuild.
+    if (active === undefined && !this.#o.stopWhenActive) {
       await store.setStatus(projection.name, this.#version, 'running');
       await store.activateVersion(projection.name, this.#version);
       this.#active = true;
@@ -97,7 +109,7 @@ export class Projector extends EventEmitter {
       await store.setStatus(
         projection.name,
         this.#version,
-        this.#version > active ? 'rebuilding' : 'running',
+        active === undefined || this.#version > active ? 'rebuilding' : 'running',
       );
     } else await store.setStatus(projection.name, this.#version, 'running');
   }
@@ -129,6 +141,7 @@ export class Projector extends EventEmitter {
       if (this.#holding)
         await this.#o.store.releaseLease(this.#o.projection.name, this.#version, this.holder);
       this.#holding = false;
+      await this.#takePrefetched();
       await this.#reader.close();
     }
   }
@@ -194,6 +207,7 @@ export class Projector extends EventEmitter {
   }
 
   async #seek(): Promise<void> {
+    await this.#takePrefetched();
     const stored = await this.#o.store.readOffsets(this.#o.projection.name, this.#version);
     const positions = new Map<TopicPartitionKey, bigint>();
     this.#expected = new Map();
@@ -216,16 +230,13 @@ export class Projector extends EventEmitter {
   async #step(): Promise<void> {
     if (this.#o.batchDelayMs) await sleep(this.#o.batchDelayMs);
     const positions = this.#positions!;
-    const round = await this.#reader.fetch(
-      [...positions].map(([tp, offset]) => ({ ...parseTopicPartitionKey(tp), offset })),
-    );
-    for (const [tp, end] of round.lastStable) this.#meter.setEnd(tp, end);
-    const limit = this.#o.maxBatchRecords ?? 20_000;
-    const { kept, next } = boundBatch(round.records, round.next, positions, limit);
+    const batch = (await this.#takePrefetched(positions)) ?? (await this.#prepare(new Map(positions)));
+    for (const [tp, end] of batch.round.lastStable) this.#meter.setEnd(tp, end);
+    const { records, next } = batch;
     if (next.size > 0) {
-      const prefix = this.#o.topicPrefix ?? '';
-      const upcasters = this.#o.projection.upcasters;
-      const records = kept.map((r) => decodeRecord(toStoredRecord(r), prefix, upcasters));
+      // While a version is built, the following round is read and decoded as this one is written.
+      // Not for the serving version: decoding would hold its transactions (and lease row lock) longer.
+      if (!this.#active) this.#prefetch(new Map([...positions, ...next]));
       const outcome = await this.#commit(records, next);
       if (outcome === undefined) return;
       for (const [tp, offset] of next) {
@@ -245,7 +256,38 @@ export class Projector extends EventEmitter {
     this.emit('progress', this.progress());
   }
 
-  async #commit(records: ReturnType<typeof decodeRecord>[], next: Map<TopicPartitionKey, bigint>) {
+  /** Fetches one round from `positions`, keeps at most a batch of it, and decodes that. */
+  async #prepare(positions: Map<TopicPartitionKey, bigint>): Promise<PreparedRound> {
+    const round = await this.#reader.fetch(
+      [...positions].map(([tp, offset]) => ({ ...parseTopicPartitionKey(tp), offset })),
+    );
+    const limit = this.#o.maxBatchRecords ?? 20_000;
+    const { kept, next } = boundBatch(round.records, round.next, positions, limit);
+    const prefix = this.#o.topicPrefix ?? '';
+    const upcasters = this.#o.projection.upcasters;
+    const records =
+      next.size === 0 ? [] : kept.map((r) => decodeRecord(toStoredRecord(r), prefix, upcasters));
+    return { from: positionsKey(positions), round, next, records };
+  }
+
+  #prefetch(positions: Map<TopicPartitionKey, bigint>): void {
+    // A failed prefetch is dropped: the next step fetches again and meets the error itself.
+    this.#prefetched = this.#prepare(positions).catch(() => undefined);
+  }
+
+  /**
+   * Waits for the round in flight (the reader serves one caller at a time) and returns it if it was
+   * read from `positions`; a round read from elsewhere (after a failed batch, a seek) is dropped.
+   */
+  async #takePrefetched(positions?: Map<TopicPartitionKey, bigint>): Promise<PreparedRound | undefined> {
+    const pending = this.#prefetched;
+    this.#prefetched = undefined;
+    const prepared = await pending;
+    if (prepared === undefined || positions === undefined) return undefined;
+    return prepared.from === positionsKey(positions) ? prepared : undefined;
+  }
+
+  async #commit(records: DecodedRecord[], next: Map<TopicPartitionKey, bigint>) {
     const { store, projection } = this.#o;
     const expected = new Map(this.#expected);
     const retries = this.#o.retries ?? 3;
@@ -306,4 +348,8 @@ export class Projector extends EventEmitter {
     }
     if (this.#o.stopWhenActive) this.#stopping = true;
   }
+}
+
+function positionsKey(positions: ReadonlyMap<TopicPartitionKey, bigint>): string {
+  return [...positions].map(([tp, offset]) => `${tp}@${offset}`).join(',');
 }

@@ -7,7 +7,7 @@ import type { ChangeEntry } from '../read-store.ts';
 import type { ProjectionProgress } from './progress.ts';
 import { ReadSide } from './read-side.ts';
 import { rebuildProjection } from './rebuild.ts';
-import { dropRetiredTables } from './tables.ts';
+import { dropRetiredTables, prepareProjectionTables } from './tables.ts';
 import { EventLog, type TestEvent } from './testing/event-log.ts';
 import { orderEvents, poisonableOrders, startProjectors } from './testing/shop-fixtures.ts';
 import { openTestStore, postgresUnavailable } from './testing/test-stores.ts';
@@ -132,5 +132,35 @@ describe('blue-green rebuild on PostgreSQL', { skip, timeout: 300_000 }, () => {
       [2],
     );
     t.diagnostic(`rebuild: ${progress.length} progress reports, last ${last.eventsPerSecond} events/s`);
+  });
+
+  it('rebuilds into a store with no active version: activates once caught up, logs only the reset', async (t) => {
+    const db = await openTestStore('postgres');
+    t.after(() => db.close());
+    const projection = poisonableOrders('fresh', { fixed: true });
+    const rebuild = await rebuildProjection({
+      store: db.store,
+      connection: log.connection,
+      projection,
+      topicPrefix: log.prefix,
+    });
+    const activeWhileBuilding = new Set<number | undefined>();
+    let rounds = 0;
+    for await (const p of rebuild.progress()) {
+      if (p.caughtUp) continue;
+      rounds += 1;
+      activeWhileBuilding.add((await db.store.readStatus(projection.name))?.activeVersion);
+    }
+    assert.equal(await rebuild.done, 1);
+    assert.ok(rounds > 0, 'the rebuild took several rounds');
+    assert.deepEqual([...activeWhileBuilding], [undefined], 'queries are not served a half-built version');
+    assert.equal((await db.store.readStatus(projection.name))?.activeVersion, 1);
+    const entries = await db.store.readChanges(projection.name, 0n, 1000);
+    assert.deepEqual(
+      entries.map((e) => [e.op, e.version]),
+      [['reset', 1]],
+    );
+    const { orders } = await prepareProjectionTables(db.store, projection, 1);
+    assert.ok((await db.store.findRows(orders!)).length > 0);
   });
 });

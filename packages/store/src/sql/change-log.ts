@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { foldByKey, type Row, type RowChange, toJson } from '../model/row-changes.ts';
-import type { ChangeEntry } from '../read-store.ts';
+import type { AppendChangesOptions, ChangeEntry } from '../read-store.ts';
 import { lockProjectionWriters } from './offsets.ts';
 import { type SqlExecutor, toBigInt } from './sql-tx.ts';
 
@@ -15,8 +15,10 @@ interface ChangeRow {
 }
 
 /**
- * Appends folded changes unless another version of the projection is the active one (a rebuild does
- * not flood the log). Positions commit in order thanks to the projection writers' lock.
+ * Appends folded changes unless another version of the projection is the active one (or, with
+ * `onlyIfActive`, none is): a rebuild does not flood the log, nor send it rows it would drop. The
+ * active version is read under the projection writers' lock, which activation takes too, and which
+ * makes positions commit in order.
  */
 export async function appendChangesSql(
   db: SqlExecutor,
@@ -24,17 +26,22 @@ export async function appendChangesSql(
   projection: string,
   version: number,
   changes: readonly RowChange[],
+  options: AppendChangesOptions = {},
 ): Promise<number> {
-  const folded = foldByKey(changes);
-  if (folded.length === 0) return 0;
+  if (changes.length === 0) return 0;
   await lockProjectionWriters(db, schema, projection);
+  const { rows } = await sql<{ active_version: number | null }>`SELECT active_version
+    FROM ${sql.table(`${schema}.projections`)} WHERE projection = ${projection}`.execute(db);
+  const active = rows[0]?.active_version ?? null;
+  if (active === null ? options.onlyIfActive : active !== version) return 0;
+  const folded = foldByKey(changes);
+  // One JSON document for the batch: a single native stringify instead of three escaped arrays.
+  const entries = toJson(folded.map((c) => ({ key: c.key, op: c.op, row: c.row })));
   const result =
     await sql`INSERT INTO ${sql.table(`${schema}.change_log`)} (projection, version, key, op, row)
     SELECT ${projection}, ${version}, u.key, u.op, u.row
-    FROM UNNEST(${folded.map((c) => c.key)}::text[], ${folded.map((c) => c.op)}::text[],
-                ${folded.map((c) => toJson(c.row))}::jsonb[]) WITH ORDINALITY AS u(key, op, row, ord)
-    WHERE NOT EXISTS (SELECT 1 FROM ${sql.table(`${schema}.projections`)} p
-      WHERE p.projection = ${projection} AND p.active_version IS NOT NULL AND p.active_version <> ${version})
+    FROM ROWS FROM (jsonb_to_recordset(${entries}::jsonb) AS (key text, op text, row jsonb))
+      WITH ORDINALITY AS u(key, op, row, ord)
     ORDER BY u.ord`.execute(db);
   return Number(result.numAffectedRows ?? 0n);
 }

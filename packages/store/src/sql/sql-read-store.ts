@@ -3,6 +3,7 @@ import type { Row, RowChange } from '../model/row-changes.ts';
 import { assertIdentifier, type VersionedTable } from '../model/table-definition.ts';
 import type { TopicPartitionKey } from '../model/topic-partition.ts';
 import type {
+  AppendChangesOptions,
   ChangeEntry,
   DropVersion,
   ParkedEvent,
@@ -147,8 +148,15 @@ export class SqlReadStore implements ReadStore<SqlTx> {
     });
   }
 
-  async appendChanges(tx: SqlTx, projection: string, version: number, changes: readonly RowChange[]) {
-    const written = await appendChangesSql(this.#on(tx), this.schema, projection, version, changes);
+  async appendChanges(
+    tx: SqlTx,
+    projection: string,
+    version: number,
+    changes: readonly RowChange[],
+    options: AppendChangesOptions = {},
+  ) {
+    const db = this.#on(tx);
+    const written = await appendChangesSql(db, this.schema, projection, version, changes, options);
     if (written > 0) await this.#notifier.notify(tx, projection);
     return written;
   }

@@ -184,6 +184,28 @@ export function readStoreSuite(kind: string, fixture: StoreFixture): void {
       assert.deepEqual(await store.readChanges(p, 0n, 100), []);
     });
 
+    it('logs the changes of a version asking onlyIfActive only while that version is active', async () => {
+      const p = 'only-active';
+      const append = (version: number, item: number) =>
+        store.transaction((tx) =>
+          store.appendChanges(tx, p, version, [upsertChange(itemsTable, { owner: 'a', item })], {
+            onlyIfActive: true,
+          }),
+        );
+      assert.equal(await append(1, 1), 0, 'no version active yet');
+      await store.activateVersion(p, 1);
+      assert.equal(await append(2, 2), 0, 'another version is active');
+      assert.equal(await append(1, 3), 1);
+      const entries = await store.readChanges(p, 0n, 100);
+      assert.deepEqual(
+        entries.map((e) => [e.op, e.version, e.key]),
+        [
+          ['reset', 1, ''],
+          ['upsert', 1, '["a",3]'],
+        ],
+      );
+    });
+
     it('activates a version only once it has caught up, then emits a reset and drops the old one', async () => {
       const p = 'switch';
       const offsets = async (
