@@ -66,7 +66,12 @@ export {
 } from './projector/projector-errors.ts';
 export type { BatchReport, ProjectorOptions } from './projector/projector-options.ts';
 export { ReadSide, type ReadSideOptions } from './projector/read-side.ts';
-export { type Rebuild, type RebuildOptions, rebuildProjection } from './projector/rebuild.ts';
+export {
+  REBUILD_BATCH_RECORDS,
+  type Rebuild,
+  type RebuildOptions,
+  rebuildProjection,
+} from './projector/rebuild.ts';
 export { type RetryOptions, type RetryReport, retryProjection } from './projector/retry.ts';
 export { dropRetiredTables, prepareProjectionTables } from './projector/tables.ts';
 export type * from './read-store.ts';

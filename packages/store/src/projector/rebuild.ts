@@ -6,6 +6,12 @@ import type { AnyProjection } from './projection.ts';
 import { Projector } from './projector.ts';
 import type { ProjectorOptions } from './projector-options.ts';
 
+/**
+ * Most records a rebuild applies per transaction: a whole fetch round as a rule (1 MiB per partition),
+ * so no fetched record is dropped to be fetched again, and more events fold into each row write.
+ */
+export const REBUILD_BATCH_RECORDS = 50_000;
+
 /** Settings of {@link rebuildProjection}. */
 export interface RebuildOptions extends Partial<ProjectorOptions> {
   readonly store: ReadStore;
@@ -34,7 +40,13 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   const { store, projection } = options;
   const known = (await store.readStatus(projection.name))?.versions.map((v) => v.version) ?? [];
   const version = options.version ?? Math.max(projection.version, ...known.map((v) => v + 1));
-  const projector = new Projector({ ...options, version, stopWhenActive: true, followActive: false });
+  const projector = new Projector({
+    ...options,
+    maxBatchRecords: options.maxBatchRecords ?? REBUILD_BATCH_RECORDS,
+    version,
+    stopWhenActive: true,
+    followActive: false,
+  });
   const ended = new AbortController();
   await projector.start();
   const done = projector.done.then(() => {

@@ -34,8 +34,8 @@ export async function dropTableSql(db: SqlExecutor, schema: string, tableName: s
 }
 
 /**
- * Folds the changes, then writes them set-based: one `INSERT … SELECT FROM UNNEST … ON CONFLICT DO
- * UPDATE` for upserts and one `DELETE … WHERE key IN (SELECT FROM UNNEST …)` for deletes.
+ * Folds the changes, then writes them set-based: one `INSERT … SELECT FROM jsonb_to_recordset … ON
+ * CONFLICT DO UPDATE` for upserts and one `DELETE … WHERE key IN (SELECT FROM jsonb_to_recordset …)`.
  */
 export async function writeRowsSql(
   db: SqlExecutor,
@@ -51,7 +51,7 @@ export async function writeRowsSql(
   let deleted = 0;
   if (deletes.length > 0) {
     const result = await sql`DELETE FROM ${target} WHERE (${columnNames(key)}) IN
-      (SELECT * FROM ${unnest(columns, key, deletes)})`.execute(db);
+      (SELECT * FROM ${recordset(columns, key, deletes)})`.execute(db);
     deleted = Number(result.numAffectedRows ?? 0n);
   }
   if (upserts.length > 0) {
@@ -62,7 +62,7 @@ export async function writeRowsSql(
         ? sql.raw('DO NOTHING')
         : sql.raw(`DO UPDATE SET ${rest.map((c) => `"${c}" = EXCLUDED."${c}"`).join(', ')}`);
     const result = await sql`INSERT INTO ${target} (${columnNames(names)})
-      SELECT * FROM ${unnest(columns, names, upserts)}
+      SELECT * FROM ${recordset(columns, names, upserts)}
       ON CONFLICT (${columnNames(key)}) ${onConflict}`.execute(db);
     upserted = Number(result.numAffectedRows ?? 0n);
   }
@@ -79,7 +79,7 @@ export async function loadRowsSql(
   if (keys.length === 0) return found;
   const { columns, key } = table.definition;
   const { rows } = await sql<Record<string, unknown>>`SELECT * FROM ${sql.raw(table.qualified)}
-    WHERE (${columnNames(key)}) IN (SELECT * FROM ${unnest(columns, key, keys)})`.execute(db);
+    WHERE (${columnNames(key)}) IN (SELECT * FROM ${recordset(columns, key, keys)})`.execute(db);
   for (const raw of rows) {
     const row = normaliseRow(columns, raw);
     found.set(rowKeyOf(key, row), row);
@@ -115,17 +115,34 @@ function columnNames(names: readonly string[]): RawBuilder<unknown> {
   return sql.raw(names.map((c) => `"${c}"`).join(', '));
 }
 
-/** `UNNEST($1::type[], $2::type[], …) AS u(c1, c2, …)`: one array parameter per column. */
-function unnest(
+/**
+ * `jsonb_to_recordset($1) AS u(c1 type, …)`: the rows as one JSON array parameter. One native
+ * stringify is far cheaper than the driver escaping an array per column, and jsonb values go as they are.
+ */
+function recordset(
   columns: TableDefinition['columns'],
   names: readonly string[],
   rows: readonly Row[],
 ): RawBuilder<unknown> {
-  const arrays = names.map((name) => {
-    const type = columns[name]!;
-    return sql`${rows.map((r) => toParam(type, r[name]))}::${sql.raw(type)}[]`;
+  const definitions = names.map((name) => `"${name}" ${columns[name]!}`).join(', ');
+  return sql`jsonb_to_recordset(${rowsJson(names, rows)}::jsonb) AS u(${sql.raw(definitions)})`;
+}
+
+/** The rows' `names` columns as a JSON array; bigints as decimal strings (`toJson` only when a value needs it). */
+function rowsJson(names: readonly string[], rows: readonly Row[]): string {
+  const picked = rows.map((row) => {
+    const out: Record<string, unknown> = {};
+    for (const name of names) {
+      const value = row[name];
+      out[name] = typeof value === 'bigint' ? value.toString() : value;
+    }
+    return out;
   });
-  return sql`UNNEST(${sql.join(arrays)}) AS u(${columnNames(names)})`;
+  try {
+    return JSON.stringify(picked);
+  } catch {
+    return toJson(picked); // a bigint nested in a jsonb value: the slower replacer handles it
+  }
 }
 
 function toParam(type: ColumnType, value: unknown): unknown {
