@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type Admin,
   Consumer,
@@ -9,6 +10,10 @@ import { createAdmin, type KafkaConnection } from './client.ts';
 import { ConsumerStreamError } from './errors.ts';
 import { hasKafkaError } from './kafka-errors.ts';
 import type { ConsumedPosition, GroupGeneration } from './txn-session.ts';
+
+/** Each join attempt is the client's own JoinGroup with its retries; these many before giving up. */
+const JOIN_ATTEMPTS = 8;
+const COORDINATOR_ERRORS = ['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_LOAD_IN_PROGRESS'];
 
 /** A record as the consumer hands it on: raw buffers, headers by name. */
 export type ConsumedRecord = Message<Buffer, Buffer, string, Buffer>;
@@ -95,9 +100,21 @@ export class GroupConsumer {
     this.#consumer.topics.trackAll(...options.topics);
   }
 
-  /** Joins the group; the first {@link next} call reports the assignment. */
+  /**
+   * Joins the group; the first {@link next} call reports the assignment. A coordinator that is still
+   * being elected or loaded (a cluster just started, a broker just lost) is waited for, up to ~30 s.
+   */
   async join(): Promise<void> {
-    await this.#consumer.joinGroup({});
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#consumer.joinGroup({});
+        return;
+      } catch (error) {
+        const coordinatorMoving = hasKafkaError(error, ...COORDINATOR_ERRORS);
+        if (this.#closed || !coordinatorMoving || attempt >= JOIN_ATTEMPTS) throw error;
+        await sleep(Math.min(5_000, 250 * 2 ** attempt));
+      }
+    }
   }
 
   /** The next records of the current assignment, or the news of a new assignment. */
