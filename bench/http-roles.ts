@@ -19,7 +19,7 @@ import { readUserEvents } from './readback.ts';
 
 const MAIN = new URL('../apps/orders/main.ts', import.meta.url).pathname;
 const OPERATOR = 'bench-operator-token-0123456789';
-const PORT = 49100;
+const PORT = 28950;
 
 /** Starts one role; resolves once it printed that it is ready. */
 async function startRole(role: string, env: Record<string, string>): Promise<ChildProcess> {

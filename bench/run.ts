@@ -3,7 +3,7 @@
  * [--commands N ...]`. Scenarios: drain, null, raw, latency (one deployment), gateway (commandsPerSec
  * and visibility), rebuild (with rawConsume), http (roles as processes), memory (RSS and restore).
  * Progress goes to stderr, results to FILE; the process exits 1 when a correctness check fails.
- * Without --brokers or KAFKA_BROKERS it starts its own broker on port 49092 (.sluice/bench-kafka).
+ * Without --brokers or KAFKA_BROKERS it starts its own broker on port 28900 (.sluice/bench-kafka).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
@@ -74,8 +74,8 @@ for (const [name, fallback] of Object.entries(SIZES)) {
 let localKafka: LocalKafka | undefined;
 let brokers = (values.brokers ?? process.env.KAFKA_BROKERS)?.split(',');
 if (!brokers) {
-  log('no --brokers and no KAFKA_BROKERS: starting a broker on port 49092 (.sluice/bench-kafka)');
-  localKafka = await startLocalKafka({ dataDir: '.sluice/bench-kafka', port: 49092, onProgress: log });
+  log('no --brokers and no KAFKA_BROKERS: starting a broker on port 28900 (.sluice/bench-kafka)');
+  localKafka = await startLocalKafka({ dataDir: '.sluice/bench-kafka', port: 28900, onProgress: log });
   brokers = localKafka.brokers;
 }
 

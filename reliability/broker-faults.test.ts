@@ -40,7 +40,7 @@ async function processorSurvived(t: TestContext, processor: SupervisedProcessor)
 test('the single broker restarted during load: nothing lost, nothing applied twice', async (t) => {
   if (!requireKafka(t) || !requirePostgres(t)) return;
   const started = Date.now();
-  const { kafka, deployment } = await ownKafkaDeployment(t, { brokers: 1, port: 47000 });
+  const { kafka, deployment } = await ownKafkaDeployment(t, { brokers: 1, port: 28000 });
   const rig = await startLoadRig(t, deployment, { scenario: 'broker', rate: RATE, users: 500 });
   const processor = new SupervisedProcessor(t, deployment);
   const node = kafka.nodes[0]!;
@@ -67,7 +67,7 @@ test('the single broker restarted during load: nothing lost, nothing applied twi
 test('three brokers (RF 3, min ISR 2): a broker, then the transaction coordinator, killed during load', async (t) => {
   if (!requireKafka(t) || !requirePostgres(t)) return;
   const started = Date.now();
-  const { kafka, deployment } = await ownKafkaDeployment(t, { brokers: 3, port: 47100 });
+  const { kafka, deployment } = await ownKafkaDeployment(t, { brokers: 3, port: 28100 });
   const rig = await startLoadRig(t, deployment, { scenario: 'cluster', rate: RATE, users: 500 });
   const processor = new SupervisedProcessor(t, deployment);
   await processor.current.waitForAssignment(undefined, 120_000);

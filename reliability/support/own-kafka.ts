@@ -11,7 +11,8 @@ import { CHILD_AGGREGATES } from '../../packages/kafka/src/testing/command-fixtu
 import { type TestDeployment, testDeployment } from '../../packages/kafka/src/testing/deployment.ts';
 
 /**
- * Brokers of a scenario's own (ports 47000–47999, never the shared ones) with a fresh deployment on
+ * Brokers of a scenario's own (ports 28000–28199, below the kernel's ephemeral range so that no
+ * client connection holds them; never the shared ones) with a fresh deployment on
  * them. The brokers stop, and their data directory goes, after everything else of the test.
  */
 export async function ownKafkaDeployment(
