@@ -88,6 +88,7 @@ export function chartSvg(results: Readonly<Record<string, unknown>>): string {
   }
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" font-family="sans-serif" font-size="12">`,
+    '<title>Sluice benchmark figures beside Kafka Streams: throughput, latency and memory</title>',
     `<rect width="${width}" height="${y}" fill="#ffffff"/>`,
     ...parts,
     '</svg>',
