@@ -3,14 +3,11 @@
 // sent TxnOffsetCommit to the coordinator named when the group was joined, for ever: first to a
 // broker that was gone, then to one that answered NOT_COORDINATOR.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { FindCoordinatorKeyTypes } from '@platformatic/kafka';
-import { startLocalKafka } from '@sluice/local-kafka';
-import { createAdmin, type KafkaConnection } from '../client.ts';
+import { createAdmin } from '../client.ts';
 import { GroupConsumer } from '../group-consumer.ts';
+import { ownCluster } from '../testing/own-cluster.ts';
 import { type GroupGeneration, TxnSession } from '../txn-session.ts';
 
 // Ports of its own: 29592/29594/29596, controllers one above each.
@@ -30,16 +27,7 @@ async function commitOffset(session: TxnSession, generation: GroupGeneration, ne
 test('transactional offsets reach the group coordinator after its broker was killed and restarted', {
   timeout: 150_000,
 }, async (t) => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'sluice-coordinator-failover-'));
-  const kafka = await startLocalKafka({ dataDir, brokers: 3, port: PORT }).catch(async (error: unknown) => {
-    await rm(dataDir, { recursive: true, force: true });
-    throw error;
-  });
-  t.after(async () => {
-    await kafka.stop().catch(() => undefined);
-    await rm(dataDir, { recursive: true, force: true });
-  });
-  const connection: KafkaConnection = { brokers: kafka.brokers, clientId: 'sluice-coordinator-failover' };
+  const { kafka, connection } = await ownCluster(t, 'coordinator-failover', PORT);
   const admin = createAdmin(connection);
   t.after(() => admin.close());
   await admin.createTopics({

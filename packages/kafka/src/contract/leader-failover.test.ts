@@ -2,12 +2,10 @@
 // even when they are now on different brokers (#15). The unpatched client sent the whole group to the
 // new leader of its first partition and retried NOT_LEADER_OR_FOLLOWER without end.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { consoleConsume, startLocalKafka } from '@sluice/local-kafka';
-import { createAdmin, createProducer, type KafkaConnection, type SluiceProducer } from '../client.ts';
+import { consoleConsume } from '@sluice/local-kafka';
+import { createAdmin, createProducer, type SluiceProducer } from '../client.ts';
+import { ownCluster } from '../testing/own-cluster.ts';
 
 // Ports of its own: 29492/29494/29496, controllers one above each.
 const PORT = 29492;
@@ -29,16 +27,7 @@ async function sendToEach(producer: SluiceProducer, partitions: number, label: s
 test('an idempotent send reaches the new leaders when a killed broker led several of its partitions', {
   timeout: 180_000,
 }, async (t) => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'sluice-leader-failover-'));
-  const kafka = await startLocalKafka({ dataDir, brokers: 3, port: PORT }).catch(async (error: unknown) => {
-    await rm(dataDir, { recursive: true, force: true });
-    throw error;
-  });
-  t.after(async () => {
-    await kafka.stop().catch(() => undefined);
-    await rm(dataDir, { recursive: true, force: true });
-  });
-  const connection: KafkaConnection = { brokers: kafka.brokers, clientId: 'sluice-leader-failover' };
+  const { kafka, connection } = await ownCluster(t, 'leader-failover', PORT);
   const admin = createAdmin(connection);
   // Node 2 leads p0 and p1; without it p0 goes to node 3 and p1 to node 1 (first in-sync replica).
   await admin.createTopics({

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Decider } from '@sluice/core';
 import { consoleConsume } from '@sluice/local-kafka';
-import { shopCommands, shopDeciders } from '@sluice/orders/domain';
+import { shopCommands } from '@sluice/orders/domain';
 import { testBrokers, uniqueName } from '@sluice/testing';
 import { createProducer } from '../client.ts';
 import { partitionForKey } from '../partitioning.ts';
 import { readTopic } from '../read-topic.ts';
+import { startShopProcessor } from '../testing/command-fixture.ts';
 import { type TestDeployment, testDeployment } from '../testing/deployment.ts';
-import { CommandProcessor } from './command-processor.ts';
 
 const SEED = '{"type":"UpdateUser","userId":1,"newName":"Alice"}';
 
@@ -20,20 +19,7 @@ async function shop(t: test.TestContext): Promise<TestDeployment> {
   });
 }
 
-function startProcessor(deployment: TestDeployment): CommandProcessor {
-  const processor = new CommandProcessor({
-    connection: deployment.connection,
-    registry: shopCommands,
-    deciders: new Map(Object.entries(shopDeciders)) as Map<string, Decider<unknown>>,
-    instanceId: uniqueName('instance'),
-    topicPrefix: deployment.prefix,
-    partitions: deployment.partitions,
-  });
-  const running = processor.start();
-  running.catch((error: unknown) => assert.fail(`processor stopped: ${String(error)}`));
-  deployment.defer(() => processor.stop());
-  return processor;
-}
+const startProcessor = (deployment: TestDeployment) => startShopProcessor(deployment);
 
 async function produce(
   deployment: TestDeployment,

@@ -3,9 +3,6 @@
 // that duplicates get the first result (position included), before and after a restart.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Decider } from '@sluice/core';
-import { shopCommands, shopDeciders } from '@sluice/orders/domain';
-import { uniqueName } from '@sluice/testing';
 import { readTopic } from '../read-topic.ts';
 import {
   CHILD_AGGREGATES,
@@ -13,28 +10,15 @@ import {
   produceCommands,
   type RawCommand,
   readOutcome,
+  startShopProcessor,
   updateUserCommands,
   waitForResults,
 } from '../testing/command-fixture.ts';
 import type { TestDeployment } from '../testing/deployment.ts';
 import { exactlyOnceViolations } from '../testing/exactly-once.ts';
-import { CommandProcessor } from './command-processor.ts';
 
-function startProcessor(deployment: TestDeployment, batches: number[]): CommandProcessor {
-  const processor = new CommandProcessor({
-    connection: deployment.connection,
-    registry: shopCommands,
-    deciders: new Map(Object.entries(shopDeciders)) as Map<string, Decider<unknown>>,
-    instanceId: uniqueName('instance'),
-    topicPrefix: deployment.prefix,
-    partitions: deployment.partitions,
-    maxBatch: 40,
-    onBatch: (stats) => batches.push(stats.commands),
-  });
-  processor.start().catch((error: unknown) => assert.fail(`processor stopped: ${String(error)}`));
-  deployment.defer(() => processor.stop());
-  return processor;
-}
+const startProcessor = (deployment: TestDeployment, batches: number[]) =>
+  startShopProcessor(deployment, { maxBatch: 40, onBatch: (stats) => batches.push(stats.commands) });
 
 test('duplicates of commands in the batch in flight, and after a restart, get the first result', async (t) => {
   const deployment = await commandSide(t, 2);

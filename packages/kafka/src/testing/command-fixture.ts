@@ -1,10 +1,13 @@
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { TestContext } from 'node:test';
-import { type CommandResult, decodeCommandResult } from '@sluice/core';
+import { type CommandResult, type Decider, decodeCommandResult } from '@sluice/core';
+import { shopCommands, shopDeciders } from '@sluice/orders/domain';
 import { testBrokers, uniqueName } from '@sluice/testing';
 import { createProducer, type KafkaConnection } from '../client.ts';
 import { PartitionReader, tpKey } from '../partition-reader.ts';
 import { partitionForKey } from '../partitioning.ts';
+import { CommandProcessor, type CommandProcessorOptions } from '../processor/command-processor.ts';
 import { type TestDeployment, testDeployment } from './deployment.ts';
 import { type EventView, eventViews, resultsById } from './exactly-once.ts';
 import {
@@ -129,4 +132,23 @@ export async function readOutcome(
   for (const type of aggregateTypes)
     events.set(type, eventViews(await readBoth(connection, topics.events(type))));
   return { results, events };
+}
+
+/** A shop CommandProcessor in this process on the deployment, stopped when the test ends. */
+export function startShopProcessor(
+  deployment: TestDeployment,
+  options: Partial<CommandProcessorOptions> = {},
+): CommandProcessor {
+  const processor = new CommandProcessor({
+    connection: deployment.connection,
+    registry: shopCommands,
+    deciders: new Map(Object.entries(shopDeciders)) as Map<string, Decider<unknown>>,
+    instanceId: uniqueName('instance'),
+    topicPrefix: deployment.prefix,
+    partitions: deployment.partitions,
+    ...options,
+  });
+  processor.start().catch((error: unknown) => assert.fail(`processor stopped: ${String(error)}`));
+  deployment.defer(() => processor.stop());
+  return processor;
 }
