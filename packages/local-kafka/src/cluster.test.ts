@@ -40,7 +40,12 @@ test('three nodes form one cluster; a killed node restarts and rejoins as an in-
 
   const topic = 'local-kafka-rf3';
   await createTopic({ brokers: kafka.brokers, topic, partitions: 3 }); // RF 3 is the cluster default
-  const created = await fetchMetadata('127.0.0.1', PORT, { topics: [topic] });
+  // The new topic reaches each broker's metadata cache a moment after the create returns.
+  let created = await fetchMetadata('127.0.0.1', PORT, { topics: [topic] });
+  for (let i = 0; i < 100 && (created.topics[0]?.partitions.length ?? 0) < 3; i++) {
+    await sleep(100);
+    created = await fetchMetadata('127.0.0.1', PORT, { topics: [topic] });
+  }
   assert.deepEqual(
     created.topics[0]?.partitions.map((p) => p.replicas.length),
     [3, 3, 3],
