@@ -111,6 +111,28 @@ async function sendAtRate(
 }
 
 /** Runs drain, null, raw and latency on one deployment, then checks it. */
+/**
+ * Drains a small backlog on a deployment of its own, unmeasured: a freshly started broker's JVM and
+ * this process's JIT are cold, and the first figure would otherwise measure their warm-up.
+ */
+async function warmUp(context: BenchContext): Promise<void> {
+  const count = context.sizes.warmup!;
+  context.log(`processor: warming up the broker and this process with ${count} commands (not measured)`);
+  const deployment = await benchDeployment(context, 'warmup');
+  const watcher = new ResultWatcher(deployment.connection, deployment.topics);
+  try {
+    const commands = new Job({ partitions: context.partitions, seed: 99 }).take(count);
+    await preload(deployment, commands);
+    await watcher.start();
+    const processor = startProcessor(deployment.connection, deployment.prefix, context);
+    await watcher.waitForCount(commands.length);
+    await processor.stop();
+  } finally {
+    await watcher.stop();
+    await deployment.remove();
+  }
+}
+
 export async function processorScenario(
   context: BenchContext,
   only: ReadonlySet<string>,
@@ -120,6 +142,7 @@ export async function processorScenario(
   const results: Record<string, unknown> = {};
   const details: Record<string, unknown> = {};
   try {
+    if (sizes.warmup) await warmUp(context);
     const job = new Job({ partitions: context.partitions });
     const backlog = job.take(sizes.commands!);
     log(`processor: pre-loading ${backlog.length} commands`);
