@@ -1,16 +1,5 @@
 import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import {
-  type CommandRegistry,
-  type CommandResult,
-  DEFAULT_DEDUP_WINDOW,
-  type Decider,
-  ErrorCodes,
-  encodeCommandResult,
-  encodePositionToken,
-  positionToken,
-} from '@sluice/core';
-import type { KafkaConnection } from '../client.ts';
-import {
   CommandsExpiredError,
   ConsumerStreamError,
   DuplicateInstanceError,
@@ -21,70 +10,30 @@ import {
 import { unsafe } from '../fault.ts';
 import { type Assignment, type ConsumedRecord, GroupConsumer } from '../group-consumer.ts';
 import { PartitionReader } from '../partition-reader.ts';
-import { DEFAULT_PARTITIONS, DEFAULT_RESULT_PARTITIONS, type TopicNames, topicNames } from '../topics.ts';
-import {
-  type GroupGeneration,
-  type OutgoingRecord,
-  StaleGenerationError,
-  type TopicPartition,
-  TxnSession,
-} from '../txn-session.ts';
+import { DEFAULT_RESULT_PARTITIONS, type TopicNames, topicNames } from '../topics.ts';
+import { type GroupGeneration, StaleGenerationError, TxnSession } from '../txn-session.ts';
 import { type PartitionState, StateOverlay } from './aggregate-state.ts';
-import { type BatchStats, type StageClock, stageClock, statsOf } from './batch-stats.ts';
-import { deadLetter } from './dead-letters.ts';
+import { type StageClock, stageClock, statsOf } from './batch-stats.ts';
+import { writeDeadLetter } from './dead-letters.ts';
+import { type BatchPlan, type CommandRecord, type DecideContext, decideBatch } from './decide-batch.ts';
 import {
-  type BatchPlan,
-  type CommandRecord,
-  type DecideContext,
-  decideBatch,
-  type Outcome,
-} from './decide-batch.ts';
-import { nodeHashes } from './fast-hashes.ts';
+  type CommandProcessorOptions,
+  DEFAULT_MAX_BATCH,
+  decideContextOf,
+  type ProcessorLogger,
+  partitionBatchBytes,
+  silentLogger,
+} from './processor-options.ts';
 import { restorePartitions } from './restore.ts';
-import { checkpointRecord, type EventOffsets, stateRecords } from './state-records.ts';
+import { laterPartitions, resultRecords } from './result-records.ts';
+import { type EventOffsets, stateRecords } from './state-records.ts';
 
 export type { BatchStages, BatchStats } from './batch-stats.ts';
-
-/** A pino-compatible logger. */
-export interface ProcessorLogger {
-  info(details: object, message: string): void;
-  warn(details: object, message: string): void;
-  error(details: object, message: string): void;
-}
-
-/** Options of a {@link CommandProcessor}. */
-export interface CommandProcessorOptions {
-  readonly connection: KafkaConnection;
-  readonly registry: CommandRegistry;
-  /** Deciders by aggregate type. */
-  readonly deciders: ReadonlyMap<string, Decider<unknown>>;
-  /** Unique per live process and stable across its restarts: it names the transactional id. */
-  readonly instanceId: string;
-  readonly topicPrefix?: string;
-  readonly partitions?: number;
-  readonly resultPartitions?: number;
-  readonly groupId?: string;
-  /** The group session timeout (ms): how soon a silent member's partitions move on. Default 10 s. */
-  readonly sessionTimeoutMs?: number;
-  /**
-   * Most commands per transaction. Default 1,000: draining 200k commands (`npm run bench -- --only
-   * drain --batch N`, 2 shared cores) ran ~18–22k/s with 1,000 and no faster with 2,000, while 500
-   * paid the per-transaction round trips more often (~16–18k/s). A bigger batch makes an aborted or
-   * bisected batch costlier and every result under load later.
-   */
-  readonly maxBatch?: number;
-  /** How long to wait for a fuller batch (ms). Default 2: 10 ms measured no faster under a backlog. */
-  readonly lingerMs?: number;
-  readonly dedupWindow?: number;
-  readonly schemaVersionOf?: DecideContext['schemaVersionOf'];
-  readonly logger?: ProcessorLogger;
-  readonly onBatch?: (stats: BatchStats) => void;
-}
-
-/** The default most commands per transaction. */
-export const DEFAULT_MAX_BATCH = 1_000;
-
-const silent: ProcessorLogger = { info() {}, warn() {}, error() {} };
+export {
+  type CommandProcessorOptions,
+  DEFAULT_MAX_BATCH,
+  type ProcessorLogger,
+} from './processor-options.ts';
 
 /** A batch in flight: the next one is decided on its overlay; `done` settles `true` once it committed. */
 interface Batch {
@@ -121,7 +70,7 @@ export class CommandProcessor {
   constructor(options: CommandProcessorOptions) {
     this.#options = options;
     this.#topics = topicNames(options.topicPrefix);
-    this.#log = options.logger ?? silent;
+    this.#log = options.logger ?? silentLogger;
     this.transactionalId = `${options.topicPrefix ?? ''}processor-${options.instanceId}`;
     this.#consumer = new GroupConsumer({
       connection: options.connection,
@@ -158,16 +107,7 @@ export class CommandProcessor {
 
   async #run(): Promise<void> {
     const commandsTopicId = await this.#reader.topicId(this.#topics.commands);
-    this.#context = {
-      registry: this.#options.registry,
-      deciders: this.#options.deciders,
-      topics: this.#topics,
-      partitions: this.#options.partitions ?? DEFAULT_PARTITIONS,
-      commandsTopicId,
-      dedupWindow: this.#options.dedupWindow ?? DEFAULT_DEDUP_WINDOW,
-      hashes: nodeHashes,
-      ...(this.#options.schemaVersionOf ? { schemaVersionOf: this.#options.schemaVersionOf } : {}),
-    };
+    this.#context = decideContextOf(this.#options, this.#topics, commandsTopicId);
     await this.#consumer.join();
     while (!this.#stopping) {
       let event: Awaited<ReturnType<GroupConsumer['next']>>;
@@ -271,7 +211,7 @@ export class CommandProcessor {
     let plan: BatchPlan | undefined;
     let failure: unknown;
     try {
-      plan = decideBatch(records.map(toCommandRecord), overlay, this.#decideContext());
+      plan = decideBatch(records, overlay, this.#decideContext());
     } catch (error) {
       failure = error;
     }
@@ -309,7 +249,7 @@ export class CommandProcessor {
     const clock = stageClock();
     const overlay = new StateOverlay(this.#states);
     try {
-      const plan = decideBatch(records.map(toCommandRecord), overlay, this.#decideContext());
+      const plan = decideBatch(records, overlay, this.#decideContext());
       clock.lap('decide');
       await this.#commit(plan, overlay, generation, clock);
       this.#fencedInARow = 0;
@@ -319,6 +259,10 @@ export class CommandProcessor {
       await this.#recover(error, records, generation);
       return false;
     }
+  }
+
+  get #resultPartitions(): number {
+    return this.#options.resultPartitions ?? DEFAULT_RESULT_PARTITIONS;
   }
 
   #decideContext(): DecideContext {
@@ -335,7 +279,10 @@ export class CommandProcessor {
   ): Promise<void> {
     await this.#session.transact(async (txn) => {
       clock.lap('begin');
-      const offsets = await txn.send(plan.events, this.#laterPartitions(plan));
+      const offsets = await txn.send(
+        plan.events,
+        laterPartitions(plan, this.#topics, this.#resultPartitions),
+      );
       clock.lap('events');
       for (const [commandId, outcome] of plan.outcomes) {
         const last = outcome.events.at(-1);
@@ -344,7 +291,7 @@ export class CommandProcessor {
       }
       await txn.send([
         ...stateRecords(overlay, plan.checkpoints, this.#eventOffsets, this.#topics, this.#options.deciders),
-        ...this.#results(plan, offsets),
+        ...resultRecords(plan, offsets, this.#topics, this.#resultPartitions, this.#eventOffsets),
         ...plan.forwards,
         ...plan.deadLetters,
       ]);
@@ -361,47 +308,6 @@ export class CommandProcessor {
     });
     clock.lap('commit');
     overlay.commitInto(this.#states, plan.checkpoints);
-  }
-
-  /**
-   * The partitions the batch's second send writes (state, results, forwards, dead letters), known
-   * before the first: one AddPartitionsToTxn for the whole transaction instead of one per send.
-   */
-  #laterPartitions(plan: BatchPlan): TopicPartition[] {
-    const partitions: TopicPartition[] = [];
-    for (const partition of plan.checkpoints.keys())
-      partitions.push({ topic: this.#topics.processorState, partition });
-    for (const { replyTo } of plan.replies)
-      partitions.push({ topic: this.#topics.commandResults, partition: this.#replyPartition(replyTo) });
-    for (const { topic, partition } of plan.forwards) partitions.push({ topic, partition });
-    for (const { topic, partition } of plan.deadLetters) partitions.push({ topic, partition });
-    return partitions;
-  }
-
-  #replyPartition(replyTo: number): number {
-    return replyTo < (this.#options.resultPartitions ?? DEFAULT_RESULT_PARTITIONS) ? replyTo : 0;
-  }
-
-  #results(plan: BatchPlan, offsets: readonly bigint[]): OutgoingRecord[] {
-    return plan.replies.map(({ outcome, replyTo }) => {
-      const position = tokenFor(outcome.events, plan.events, offsets) ?? this.#storedToken(outcome);
-      const result: CommandResult = position === undefined ? outcome.result : { ...outcome.result, position };
-      return {
-        topic: this.#topics.commandResults,
-        partition: this.#replyPartition(replyTo),
-        key: result.commandId,
-        value: encodeCommandResult(result),
-      };
-    });
-  }
-
-  /** A duplicate's position: that of the first time's events. */
-  #storedToken(outcome: Outcome): string | undefined {
-    const stored = outcome.duplicateOf;
-    if (!stored) return undefined;
-    const offset = stored.entry.eventOffset ?? this.#eventOffsets.get(stored.entry);
-    if (offset === undefined) return undefined;
-    return encodePositionToken([{ topic: stored.topic, partition: stored.partition, offset }]);
   }
 
   /** What to do after a failed batch; the overlay is simply dropped, so committed state is untouched. */
@@ -436,7 +342,7 @@ export class CommandProcessor {
       const [record] = records;
       if (!record) return;
       try {
-        await this.#poison(toCommandRecord(record), error, generation);
+        await this.#poison(record, error, generation);
       } catch (failure) {
         if (!(failure instanceof SluiceKafkaError) || !failure.canRetry) throw failure;
         this.#log.warn({ error: String(failure) }, 'dead letter not written; resynchronising');
@@ -456,16 +362,7 @@ export class CommandProcessor {
       { partition: record.partition, offset: String(record.offset), message },
       'poison command',
     );
-    await this.#session.transact(async (txn) => {
-      await txn.send([
-        deadLetter(record, this.#topics.commandsDlq, ErrorCodes.INTERNAL_ERROR, message),
-        checkpointRecord(this.#topics, record.partition, record.offset + 1n),
-      ]);
-      await txn.sendOffsets(
-        [{ topic: this.#topics.commands, partition: record.partition, nextOffset: record.offset + 1n }],
-        generation,
-      );
-    });
+    await writeDeadLetter(this.#session, this.#topics, record, message, generation);
     const state = this.#states.get(record.partition);
     if (state) state.checkpoint = record.offset + 1n;
   }
@@ -490,37 +387,10 @@ export class CommandProcessor {
   }
 
   #newSession(): TxnSession {
-    // commands, processor-state and commands-dlq take records up to 4 MiB (DESIGN 2); the others the
-    // broker's default 1 MiB.
-    const large = new Set([this.#topics.processorState, this.#topics.commands, this.#topics.commandsDlq]);
     return new TxnSession({
       connection: this.#options.connection,
       transactionalId: this.transactionalId,
-      partitionBatchBytes: (topic) => (large.has(topic) ? 3.5 * 1024 * 1024 : 960 * 1024),
+      partitionBatchBytes: partitionBatchBytes(this.#topics),
     });
   }
-}
-
-function toCommandRecord(record: ConsumedRecord): CommandRecord {
-  return {
-    topic: record.topic,
-    partition: record.partition,
-    offset: record.offset,
-    key: record.key,
-    value: record.value,
-    headers: record.headers,
-  };
-}
-
-function tokenFor(indexes: readonly number[], events: readonly OutgoingRecord[], offsets: readonly bigint[]) {
-  if (indexes.length === 0) return undefined;
-  return encodePositionToken(
-    positionToken(
-      indexes.map((i) => ({
-        topic: events[i]?.topic ?? '',
-        partition: events[i]?.partition ?? 0,
-        offset: String(offsets[i] ?? 0n),
-      })),
-    ),
-  );
 }

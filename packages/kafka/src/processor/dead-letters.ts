@@ -1,6 +1,8 @@
-import { Headers, sha256Hex } from '@sluice/core';
-import type { OutgoingRecord } from '../txn-session.ts';
+import { ErrorCodes, Headers, sha256Hex } from '@sluice/core';
+import type { TopicNames } from '../topics.ts';
+import type { GroupGeneration, OutgoingRecord, TxnSession } from '../txn-session.ts';
 import type { CommandRecord } from './decide-batch.ts';
+import { checkpointRecord } from './state-records.ts';
 
 /** Copies in `commands-dlq` are cut to this size; the original size and hash travel in headers. */
 export const DEAD_LETTER_MAX_BYTES = 1024 * 1024;
@@ -37,4 +39,28 @@ export function deadLetter(
     value: copy,
     headers,
   };
+}
+
+/**
+ * One transaction for a command that cannot be written: its dead letter (`INTERNAL_ERROR`), its
+ * partition's checkpoint and the consumed offset past it, nothing else.
+ */
+export async function writeDeadLetter(
+  session: TxnSession,
+  topics: TopicNames,
+  record: CommandRecord,
+  message: string,
+  generation: GroupGeneration,
+): Promise<void> {
+  const next = record.offset + 1n;
+  await session.transact(async (txn) => {
+    await txn.send([
+      deadLetter(record, topics.commandsDlq, ErrorCodes.INTERNAL_ERROR, message),
+      checkpointRecord(topics, record.partition, next),
+    ]);
+    await txn.sendOffsets(
+      [{ topic: topics.commands, partition: record.partition, nextOffset: next }],
+      generation,
+    );
+  });
 }

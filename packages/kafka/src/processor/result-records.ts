@@ -1,0 +1,71 @@
+import { type CommandResult, encodeCommandResult, encodePositionToken, positionToken } from '@sluice/core';
+import type { TopicNames } from '../topics.ts';
+import type { OutgoingRecord, TopicPartition } from '../txn-session.ts';
+import type { BatchPlan, Outcome } from './decide-batch.ts';
+import type { EventOffsets } from './state-records.ts';
+
+/** The `command-results` partition a reply goes to: the one the sender named, if it exists. */
+export function replyPartition(replyTo: number, resultPartitions: number): number {
+  return replyTo < resultPartitions ? replyTo : 0;
+}
+
+/**
+ * The partitions the batch's second send writes (state, results, forwards, dead letters), known
+ * before the first: one AddPartitionsToTxn for the whole transaction instead of one per send.
+ */
+export function laterPartitions(
+  plan: BatchPlan,
+  topics: TopicNames,
+  resultPartitions: number,
+): TopicPartition[] {
+  const partitions: TopicPartition[] = [];
+  for (const partition of plan.checkpoints.keys())
+    partitions.push({ topic: topics.processorState, partition });
+  for (const { replyTo } of plan.replies)
+    partitions.push({ topic: topics.commandResults, partition: replyPartition(replyTo, resultPartitions) });
+  for (const { topic, partition } of plan.forwards) partitions.push({ topic, partition });
+  for (const { topic, partition } of plan.deadLetters) partitions.push({ topic, partition });
+  return partitions;
+}
+
+/** The result records of a batch, each with the position of its events once their offsets are known. */
+export function resultRecords(
+  plan: BatchPlan,
+  offsets: readonly bigint[],
+  topics: TopicNames,
+  resultPartitions: number,
+  eventOffsets: EventOffsets,
+): OutgoingRecord[] {
+  return plan.replies.map(({ outcome, replyTo }) => {
+    const position = tokenFor(outcome.events, plan.events, offsets) ?? storedToken(outcome, eventOffsets);
+    const result: CommandResult = position === undefined ? outcome.result : { ...outcome.result, position };
+    return {
+      topic: topics.commandResults,
+      partition: replyPartition(replyTo, resultPartitions),
+      key: result.commandId,
+      value: encodeCommandResult(result),
+    };
+  });
+}
+
+/** A duplicate's position: that of the first time's events. */
+function storedToken(outcome: Outcome, eventOffsets: EventOffsets): string | undefined {
+  const stored = outcome.duplicateOf;
+  if (!stored) return undefined;
+  const offset = stored.entry.eventOffset ?? eventOffsets.get(stored.entry);
+  if (offset === undefined) return undefined;
+  return encodePositionToken([{ topic: stored.topic, partition: stored.partition, offset }]);
+}
+
+function tokenFor(indexes: readonly number[], events: readonly OutgoingRecord[], offsets: readonly bigint[]) {
+  if (indexes.length === 0) return undefined;
+  return encodePositionToken(
+    positionToken(
+      indexes.map((i) => ({
+        topic: events[i]?.topic ?? '',
+        partition: events[i]?.partition ?? 0,
+        offset: String(offsets[i] ?? 0n),
+      })),
+    ),
+  );
+}
