@@ -9,12 +9,12 @@ export interface DedupEntry {
   /** The aggregate version after the command. */
   readonly version: number;
   /** The rejection's message, so a duplicate gets the same result. */
-  readonly message?: string;
+  readonly message?: string | undefined;
   /**
    * The offset (decimal) of the last event it wrote, if any. A command's events all go to its
    * aggregate's partition of the aggregate's events topic, so this is its whole position.
    */
-  readonly eventOffset?: string;
+  readonly eventOffset?: string | undefined;
 }
 
 /** The last K command ids of an aggregate, oldest first. Immutable: `remember` returns a new window. */
@@ -46,10 +46,19 @@ export const DedupWindow = {
   },
 
   /** A new window with the entry appended, keeping the newest `limit` entries. */
-  remember(window: DedupWindow, entry: DedupEntry, limit: number = DEFAULT_DEDUP_WINDOW): DedupWindow {
+  remember<E extends DedupEntry>(
+    window: readonly E[],
+    entry: E,
+    limit: number = DEFAULT_DEDUP_WINDOW,
+  ): readonly E[] {
     if (!Number.isSafeInteger(limit) || limit < 1)
       throw new RangeError(`dedup window size must be ≥ 1, got ${limit}`);
-    const kept = window.filter((candidate) => candidate.commandId !== entry.commandId);
-    return [...kept.slice(Math.max(0, kept.length - limit + 1)), entry];
+    // One pass, newest first: this runs for every command the processor accepts.
+    const next: E[] = [entry];
+    for (let i = window.length - 1; i >= 0 && next.length < limit; i--) {
+      const candidate = window[i] as E;
+      if (candidate.commandId !== entry.commandId) next.push(candidate);
+    }
+    return next.reverse();
   },
 };

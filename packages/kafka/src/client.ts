@@ -25,10 +25,16 @@ export function producerRetryDelay(_client: unknown, _operation: string, attempt
 /** Transaction timeout; above the request timeout so a slow request does not expire its transaction. */
 export const TRANSACTION_TIMEOUT_MS = 15_000;
 
-/** Keys, values and header values are buffers; header names are strings. */
-export type SluiceProducer = Producer<Buffer, Buffer, string, Buffer>;
+/**
+ * Keys, values and header values are buffers or strings, header names are strings. Strings reach the
+ * (patched) record encoder as they are and are written there as UTF-8, with no buffer of their own.
+ */
+export type SluiceProducer = Producer<Bytes, Bytes, string, Bytes>;
 
-const passBuffer = (data?: Buffer): Buffer | undefined => data;
+type Bytes = Buffer | string;
+
+// The library's types say serializers return buffers; its patched encoder takes strings as well.
+const passBuffer = (data?: Bytes): Buffer | undefined => data as Buffer | undefined;
 
 // Header names are few and repeat on every record: encode each once.
 const headerNames = new Map<string, Buffer>();
@@ -42,7 +48,7 @@ function headerName(name?: string): Buffer | undefined {
   return encoded;
 }
 
-/** Serializers for {@link SluiceProducer}: buffers pass through, header names are UTF-8. */
+/** Serializers for {@link SluiceProducer}: buffers and strings pass through, header names are UTF-8. */
 export const producerSerializers = {
   key: passBuffer,
   value: passBuffer,
@@ -50,11 +56,11 @@ export const producerSerializers = {
   headerValue: passBuffer,
 };
 
-/** Options every Sluice producer shares: Java-compatible partitioning and buffers in, buffers out. */
+/** Options every Sluice producer shares: Java-compatible partitioning, buffers or strings in. */
 export function producerOptions(
   connection: KafkaConnection,
-  extra: Partial<ProducerOptions<Buffer, Buffer, string, Buffer>> = {},
-): ProducerOptions<Buffer, Buffer, string, Buffer> {
+  extra: Partial<ProducerOptions<Bytes, Bytes, string, Bytes>> = {},
+): ProducerOptions<Bytes, Bytes, string, Bytes> {
   return {
     clientId: connection.clientId,
     bootstrapBrokers: [...connection.brokers],

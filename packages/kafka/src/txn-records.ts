@@ -7,20 +7,14 @@ import type { ConsumedPosition, GroupGeneration, OutgoingRecord, TopicPartition 
 /** The client's transaction object. */
 export type Transaction = Awaited<ReturnType<SluiceProducer['beginTransaction']>>;
 
-/** A record as the client sends it. */
+/** A record as the client sends it: strings stay strings, the encoder writes them as UTF-8. */
 export function toMessage(record: OutgoingRecord) {
-  const headers = new Map<string, Buffer>();
-  for (const [name, value] of Object.entries(record.headers ?? {})) {
-    headers.set(name, typeof value === 'string' ? Buffer.from(value) : value);
-  }
   return {
     topic: record.topic,
     partition: record.partition,
-    ...(record.key === undefined
-      ? {}
-      : { key: typeof record.key === 'string' ? Buffer.from(record.key) : record.key }),
-    value: typeof record.value === 'string' ? Buffer.from(record.value) : record.value,
-    headers,
+    ...(record.key === undefined ? {} : { key: record.key }),
+    value: record.value,
+    ...(record.headers === undefined ? {} : { headers: record.headers }),
   };
 }
 

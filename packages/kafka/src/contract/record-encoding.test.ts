@@ -50,3 +50,37 @@ test('a record written in one buffer equals the field-by-field encoding, byte fo
     { numRuns: 3_000 },
   );
 });
+
+const utf8 = (value: string | null) => (value === null ? null : Buffer.from(value));
+
+test('strings as keys, values and header values are written as their UTF-8 bytes', () => {
+  const text = (maxLength: number) => fc.option(fc.string({ unit: 'binary', maxLength }), { freq: 8 });
+  fc.assert(
+    fc.property(
+      text(64),
+      text(2_000),
+      fc.array(fc.tuple(fc.uint8Array({ minLength: 1, maxLength: 24 }), text(300)), { maxLength: 9 }),
+      fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+      fc.bigInt({ min: -(2n ** 40n), max: 2n ** 40n }),
+      (key, value, headers, offsetDelta, timestampDelta) => {
+        const firstTimestamp = 1_800_000_000_000n;
+        const message = (convert: (value: string | null) => string | Buffer | null) =>
+          ({
+            key: convert(key),
+            value: convert(value),
+            headers: new Map(headers.map(([name, headerValue]) => [Buffer.from(name), convert(headerValue)])),
+            timestamp: firstTimestamp + timestampDelta,
+          }) as unknown as MessageRecord;
+        const written = (
+          createRecord(
+            message((v) => v),
+            offsetDelta,
+            firstTimestamp,
+          ) as Writer
+        ).buffer;
+        assert.deepEqual(written, byFields(message(utf8), offsetDelta, firstTimestamp));
+      },
+    ),
+    { numRuns: 3_000 },
+  );
+});

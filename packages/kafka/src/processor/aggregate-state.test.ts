@@ -5,6 +5,12 @@ import { decodeAggregateRecord, encodeAggregateRecord } from './aggregate-state.
 
 const revision = () => 1;
 
+/** An entry's fields that reach the wire (the processor's entries also cache their encoding). */
+const plain = (entry: object | undefined) =>
+  Object.fromEntries(
+    Object.entries(entry ?? {}).filter(([key, value]) => key !== 'encoded' && value !== undefined),
+  );
+
 test('a state record keeps the whole window, compactly, and decodes to the same entries', () => {
   const window = [
     { commandId: 'c1', payloadHash: payloadHash('T', { a: 1 }), code: 'OK', version: 1, eventOffset: '41' },
@@ -16,10 +22,15 @@ test('a state record keeps the whole window, compactly, and decodes to the same 
       message: 'no "quotes"',
     },
   ];
-  const text = encodeAggregateRecord('user', '7', { state: { name: 'Al' }, version: 1, window }, 1);
+  const text = encodeAggregateRecord(
+    'user',
+    '7',
+    { state: { name: 'Al' }, version: 1, window: window.map((entry) => ({ ...entry })) },
+    1,
+  );
   assert.ok(!text.includes('commandId'), 'entries are tuples, not objects');
   const decoded = decodeAggregateRecord(text, revision);
-  assert.deepEqual(decoded.window, window);
+  assert.deepEqual(decoded.window.map(plain), window);
   assert.deepEqual(decoded.state, { ok: true, value: { name: 'Al' } });
   assert.equal(decoded.version, 1);
 });
@@ -35,7 +46,7 @@ test('records of the first format (objects, hex hashes, position tokens) decode 
     window: [{ commandId: 'c1', payloadHash: hex, code: 'OK', version: 2, position }],
   });
   const [entry] = decodeAggregateRecord(old, revision).window;
-  assert.deepEqual(entry, {
+  assert.deepEqual(plain(entry), {
     commandId: 'c1',
     payloadHash: payloadHash('T', { a: 1 }),
     code: 'OK',

@@ -1,18 +1,24 @@
-import {
-  type DedupEntry,
-  type DedupWindow,
-  decodePositionToken,
-  decodeState,
-  encodeState,
-} from '@sluice/core';
+import { type DedupEntry, decodePositionToken, decodeState, encodeState } from '@sluice/core';
 import { unsafe } from '../fault.ts';
+
+/**
+ * A window entry as the processor keeps it. The offset of its last event is filled in once its batch's
+ * events are written; every window derived meanwhile (the next batch is decided while one is written)
+ * shares the object, so all of them see it. Its encoding is kept once final: a window is rewritten with
+ * every command of its aggregate. An entry is reachable only from the overlays of its own batch and
+ * later ones until that batch commits, and an abort drops all of them.
+ */
+export interface RememberedCommand extends DedupEntry {
+  eventOffset?: string | undefined;
+  encoded?: string | undefined;
+}
 
 /** What the processor holds for one aggregate: its state, version and recent command ids. */
 export interface AggregateEntry {
   readonly state: unknown;
   /** Number of events the aggregate has; 0 before it exists. */
   readonly version: number;
-  readonly window: DedupWindow;
+  readonly window: readonly RememberedCommand[];
 }
 
 /** The key of an aggregate in memory and in `processor-state`: `type/id`. */
@@ -103,13 +109,9 @@ interface StoredAggregate {
   readonly window?: readonly LegacyEntry[];
 }
 
-// Entries never change once made, and a window is rewritten with every command of its aggregate:
-// each entry is encoded once.
-const encodedEntries = new WeakMap<DedupEntry, string>();
-
-function encodeEntry(entry: DedupEntry): string {
-  let text = encodedEntries.get(entry);
-  if (text === undefined) {
+/** An entry's JSON; call only once it is final (its batch's events were written). */
+function encodeEntry(entry: RememberedCommand): string {
+  if (entry.encoded === undefined) {
     const stored: StoredEntry = [
       entry.commandId,
       entry.payloadHash,
@@ -118,10 +120,9 @@ function encodeEntry(entry: DedupEntry): string {
       entry.eventOffset ?? null,
     ];
     if (entry.message !== undefined) stored.push(entry.message);
-    text = JSON.stringify(stored);
-    encodedEntries.set(entry, text);
+    entry.encoded = JSON.stringify(stored);
   }
-  return text;
+  return entry.encoded;
 }
 
 /** Encodes an aggregate entry as a `processor-state` record value. */
@@ -132,7 +133,9 @@ export function encodeAggregateRecord(
   stateRevision: number,
 ): string {
   const state = JSON.stringify(encodeState(entry.state, stateRevision));
-  const window = entry.window.map(encodeEntry).join(',');
+  let window = '';
+  for (const item of entry.window)
+    window = window === '' ? encodeEntry(item) : `${window},${encodeEntry(item)}`;
   return `{"type":${JSON.stringify(aggregateType)},"id":${JSON.stringify(aggregateId)},"version":${entry.version},"state":${state},"w":[${window}]}`;
 }
 
@@ -141,7 +144,7 @@ export interface DecodedAggregateRecord {
   readonly aggregateType: string;
   readonly aggregateId: string;
   readonly version: number;
-  readonly window: DedupWindow;
+  readonly window: readonly RememberedCommand[];
   readonly state:
     | { readonly ok: true; readonly value: unknown }
     | { readonly ok: false; readonly reason: string };
@@ -170,18 +173,22 @@ export function decodeAggregateRecord(
   };
 }
 
-function decodeWindow(stored: StoredAggregate): DedupWindow {
+function decodeWindow(stored: StoredAggregate): readonly RememberedCommand[] {
   if (Array.isArray(stored.w)) {
-    return stored.w.map(([commandId, payloadHash, version, code, eventOffset, message]) => ({
-      commandId,
-      payloadHash,
-      version,
-      code,
-      ...(eventOffset === null ? {} : { eventOffset }),
-      ...(message === undefined ? {} : { message }),
-    }));
+    return stored.w.map(([commandId, payloadHash, version, code, eventOffset, message]) =>
+      rememberedCommand({
+        commandId,
+        payloadHash,
+        version,
+        code,
+        ...(eventOffset === null ? {} : { eventOffset }),
+        ...(message === undefined ? {} : { message }),
+      }),
+    );
   }
-  return Array.isArray(stored.window) ? stored.window.map(fromLegacyEntry) : [];
+  return Array.isArray(stored.window)
+    ? stored.window.map((entry) => rememberedCommand(fromLegacyEntry(entry)))
+    : [];
 }
 
 interface LegacyEntry extends Omit<DedupEntry, 'eventOffset'> {
@@ -196,6 +203,19 @@ function fromLegacyEntry({ position, ...entry }: LegacyEntry): DedupEntry {
   const token = position === undefined ? undefined : decodePositionToken(position);
   const eventOffset = token?.ok ? token.token.at(-1)?.offset : undefined;
   return { ...entry, payloadHash, ...(eventOffset === undefined ? {} : { eventOffset }) };
+}
+
+/** A window entry with every field present, so that all of them share one shape. */
+export function rememberedCommand(entry: DedupEntry): RememberedCommand {
+  return {
+    commandId: entry.commandId,
+    payloadHash: entry.payloadHash,
+    code: entry.code,
+    version: entry.version,
+    message: entry.message,
+    eventOffset: entry.eventOffset,
+    encoded: undefined,
+  };
 }
 
 /** Encodes a checkpoint record value. */

@@ -26,7 +26,7 @@ import {
 } from './processor-options.ts';
 import { restorePartitions } from './restore.ts';
 import { laterPartitions, resultRecords } from './result-records.ts';
-import { type EventOffsets, stateRecords } from './state-records.ts';
+import { stateRecords } from './state-records.ts';
 
 export type { BatchStages, BatchStats } from './batch-stats.ts';
 export {
@@ -65,7 +65,6 @@ export class CommandProcessor {
   #batch: Batch | undefined;
   /** Counts the barriers: records consumed before the latest one belong to a stream that was reopened. */
   #streamEpoch = 0;
-  readonly #eventOffsets: EventOffsets = new WeakMap();
 
   constructor(options: CommandProcessorOptions) {
     this.#options = options;
@@ -287,11 +286,11 @@ export class CommandProcessor {
       for (const [commandId, outcome] of plan.outcomes) {
         const last = outcome.events.at(-1);
         const entry = plan.remembered.get(commandId);
-        if (last !== undefined && entry) this.#eventOffsets.set(entry, String(offsets[last]));
+        if (last !== undefined && entry) entry.eventOffset = String(offsets[last]);
       }
       await txn.send([
-        ...stateRecords(overlay, plan.checkpoints, this.#eventOffsets, this.#topics, this.#options.deciders),
-        ...resultRecords(plan, offsets, this.#topics, this.#resultPartitions, this.#eventOffsets),
+        ...stateRecords(overlay, plan.checkpoints, this.#topics, this.#options.deciders),
+        ...resultRecords(plan, offsets, this.#topics, this.#resultPartitions),
         ...plan.forwards,
         ...plan.deadLetters,
       ]);

@@ -3,7 +3,6 @@ import {
   type CommandResult,
   contextForPrincipal,
   type Decider,
-  type DedupEntry,
   DedupWindow,
   decodeCommand,
   ErrorCodes,
@@ -17,7 +16,13 @@ import { faultPoint, unsafe } from '../fault.ts';
 import { partitionForKey } from '../partitioning.ts';
 import type { TopicNames } from '../topics.ts';
 import type { OutgoingRecord } from '../txn-session.ts';
-import { type AggregateEntry, aggregateKey, type StateOverlay } from './aggregate-state.ts';
+import {
+  type AggregateEntry,
+  aggregateKey,
+  type RememberedCommand,
+  rememberedCommand,
+  type StateOverlay,
+} from './aggregate-state.ts';
 import { deadLetter } from './dead-letters.ts';
 import { type BatchHashes, portableHashes } from './fast-hashes.ts';
 
@@ -61,7 +66,7 @@ export interface Outcome {
  */
 export interface StoredPosition {
   /** The window entry of the first time; without `eventOffset` while its batch is being written. */
-  readonly entry: DedupEntry;
+  readonly entry: RememberedCommand;
   readonly topic: string;
   readonly partition: number;
 }
@@ -74,7 +79,7 @@ export interface BatchPlan {
   /** Outcomes by command id, for the dedup windows' positions. */
   readonly outcomes: Map<string, Outcome>;
   /** The window entries this batch made, by command id: they get their event offsets once written. */
-  readonly remembered: Map<string, DedupEntry>;
+  readonly remembered: Map<string, RememberedCommand>;
   readonly forwards: OutgoingRecord[];
   readonly deadLetters: OutgoingRecord[];
   /** Next offset per consumed partition. */
@@ -159,7 +164,7 @@ function decideRecord(
   const entry: AggregateEntry = overlay.get(record.partition, key) ?? {
     state: decider.initialState(),
     version: 0,
-    window: DedupWindow.empty,
+    window: [],
   };
   const hashes = ctx.hashes ?? portableHashes;
   const hash = hashes.payload(command.type, command.data);
@@ -192,14 +197,14 @@ function decideRecord(
   }
   const remember = (code: string, next: AggregateEntry, outcome: Outcome) => {
     if (next.version === 0) return; // rejections of aggregates that do not exist are not kept
-    const remembered: DedupEntry = {
+    const remembered = rememberedCommand({
       commandId,
       payloadHash: hash,
       code,
       version: next.version,
       // A duplicate of a rejection answers with the same words.
-      ...(outcome.result.message === undefined ? {} : { message: outcome.result.message }),
-    };
+      message: outcome.result.message,
+    });
     const window = DedupWindow.remember(next.window, remembered, ctx.dedupWindow);
     overlay.set(record.partition, key, { ...next, window });
     plan.outcomes.set(commandId, outcome);

@@ -12,3 +12,9 @@ test('node:crypto hashes equal core portable ones for any payload and name', () 
     { numRuns: 500 },
   );
 });
+
+test('an event id of a name longer than the scratch buffer equals the portable one', () => {
+  for (const name of ['x'.repeat(4080), 'é'.repeat(2100), `user/${'9'.repeat(5000)}/1`]) {
+    assert.equal(nodeHashes.eventId(name), portableHashes.eventId(name));
+  }
+});

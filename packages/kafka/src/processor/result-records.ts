@@ -2,7 +2,6 @@ import { type CommandResult, encodeCommandResult, encodePositionToken, positionT
 import type { TopicNames } from '../topics.ts';
 import type { OutgoingRecord, TopicPartition } from '../txn-session.ts';
 import type { BatchPlan, Outcome } from './decide-batch.ts';
-import type { EventOffsets } from './state-records.ts';
 
 /** The `command-results` partition a reply goes to: the one the sender named, if it exists. */
 export function replyPartition(replyTo: number, resultPartitions: number): number {
@@ -34,10 +33,9 @@ export function resultRecords(
   offsets: readonly bigint[],
   topics: TopicNames,
   resultPartitions: number,
-  eventOffsets: EventOffsets,
 ): OutgoingRecord[] {
   return plan.replies.map(({ outcome, replyTo }) => {
-    const position = tokenFor(outcome.events, plan.events, offsets) ?? storedToken(outcome, eventOffsets);
+    const position = tokenFor(outcome.events, plan.events, offsets) ?? storedToken(outcome);
     const result: CommandResult = position === undefined ? outcome.result : { ...outcome.result, position };
     return {
       topic: topics.commandResults,
@@ -49,10 +47,10 @@ export function resultRecords(
 }
 
 /** A duplicate's position: that of the first time's events. */
-function storedToken(outcome: Outcome, eventOffsets: EventOffsets): string | undefined {
+function storedToken(outcome: Outcome): string | undefined {
   const stored = outcome.duplicateOf;
   if (!stored) return undefined;
-  const offset = stored.entry.eventOffset ?? eventOffsets.get(stored.entry);
+  const offset = stored.entry.eventOffset;
   if (offset === undefined) return undefined;
   return encodePositionToken([{ topic: stored.topic, partition: stored.partition, offset }]);
 }

@@ -1,8 +1,7 @@
-import type { Decider, DedupEntry } from '@sluice/core';
+import type { Decider } from '@sluice/core';
 import type { TopicNames } from '../topics.ts';
 import type { OutgoingRecord } from '../txn-session.ts';
 import {
-  aggregateKey,
   CHECKPOINT_KEY,
   encodeAggregateRecord,
   encodeCheckpoint,
@@ -10,34 +9,19 @@ import {
 } from './aggregate-state.ts';
 
 /**
- * Event offsets learnt after the entries that need them were made. Entries are immutable and shared
- * by every window derived from them (a batch is decided while the one before it is being written), so
- * the offsets are kept beside them, by entry.
- */
-export type EventOffsets = WeakMap<DedupEntry, string>;
-
-/**
- * The `processor-state` records of a batch: every changed aggregate (its dedup window completed with
- * the event offsets now known) and each consumed partition's checkpoint, all on the command's partition.
+ * The `processor-state` records of a batch: every changed aggregate and each consumed partition's
+ * checkpoint, all on the command's partition. Call once the batch's events are written: the windows'
+ * entries then all have their event offsets.
  */
 export function stateRecords(
   overlay: StateOverlay,
   checkpoints: ReadonlyMap<number, bigint>,
-  /** The offset of each remembered command's last event, once known. */
-  eventOffsets: EventOffsets,
   topics: TopicNames,
   deciders: ReadonlyMap<string, Decider<unknown>>,
 ): OutgoingRecord[] {
   const records: OutgoingRecord[] = [];
   for (const [partition, changes] of overlay.changes()) {
     for (const [key, entry] of changes) {
-      const window = entry.window.map((item) => {
-        if (item.eventOffset !== undefined) return item;
-        const eventOffset = eventOffsets.get(item);
-        return eventOffset === undefined ? item : { ...item, eventOffset };
-      });
-      const completed = { ...entry, window };
-      overlay.set(partition, key, completed);
       const slash = key.indexOf('/');
       const aggregateType = key.slice(0, slash);
       const aggregateId = key.slice(slash + 1);
@@ -45,8 +29,8 @@ export function stateRecords(
       records.push({
         topic: topics.processorState,
         partition,
-        key: aggregateKey(aggregateType, aggregateId),
-        value: encodeAggregateRecord(aggregateType, aggregateId, completed, revision),
+        key,
+        value: encodeAggregateRecord(aggregateType, aggregateId, entry, revision),
       });
     }
   }
