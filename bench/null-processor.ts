@@ -4,7 +4,8 @@
  * commands, the same batch size, and per batch one transaction of the same records (one event, one
  * state record and one result per command, a checkpoint per partition: two sends), the consumed
  * offsets in it, commit. No decoding, no deciders, no dedup: the ceiling for the design on this
- * machine. Record sizes are copied from what the processor wrote in the drain run.
+ * machine. Records are copied from what the processor wrote in the drain run (the state record of
+ * median size).
  */
 import { Consumer, FetchIsolationLevels, type Message } from '@platformatic/kafka';
 import {
@@ -38,9 +39,24 @@ export async function sampleRecords(deployment: BenchDeployment): Promise<Record
     };
     const { topics } = deployment;
     const isCheckpoint = (record: FetchedRecord) => record.key?.toString() === '__checkpoint';
+    // A state record carries its aggregate's dedup window, which grows over the drain: the first one
+    // is far smaller than most. The median-sized one of a whole partition stands for them all.
+    const [stateStart = 0n] = await reader.startOffsets(topics.processorState);
+    const [stateEnd = 0n] = await reader.endOffsets(topics.processorState);
+    const states: FetchedRecord[] = [];
+    for (let offset = stateStart; offset < stateEnd; ) {
+      const round = await reader.fetch([{ topic: topics.processorState, partition: 0, offset }]);
+      const next = round.next.get(`${topics.processorState}/0`);
+      if (next === undefined || next <= offset) break;
+      states.push(...round.records.filter((record) => !isCheckpoint(record)));
+      offset = next;
+    }
+    states.sort((a, b) => (a.value?.length ?? 0) - (b.value?.length ?? 0));
+    const state = states[Math.floor(states.length / 2)];
+    if (!state) throw new Error(`no record to copy in ${topics.processorState}`);
     return {
       event: await first(topics.events('user'), () => true),
-      state: await first(topics.processorState, (record) => !isCheckpoint(record)),
+      state,
       checkpoint: await first(topics.processorState, isCheckpoint),
       result: await first(topics.commandResults, () => true),
     };

@@ -176,6 +176,10 @@ export async function processorScenario(
     log(`processor: drain ${results.drainCommandsPerSec}/s (${JSON.stringify(details.drain)})`);
 
     const templates = await sampleRecords(deployment);
+    details.recordBytes = Object.fromEntries(
+      Object.entries(templates).map(([kind, record]) => [kind, record.value?.length ?? 0]),
+    );
+    log(`processor: the null and raw runs write records of ${JSON.stringify(details.recordBytes)} bytes`);
     const batch = sizes.batch || DEFAULT_MAX_BATCH;
     if (only.has('null')) {
       const figures = await nullProcessor(context, deployment, templates, backlog.length, batch);

@@ -1,5 +1,5 @@
 // How TxnSession turns its records, partitions and offsets into the client library's shapes.
-import type { Message } from '@platformatic/kafka';
+import type { Message, MessageToProduce } from '@platformatic/kafka';
 import type { SluiceProducer } from './client.ts';
 import { TxnStateError } from './errors.ts';
 import type { ConsumedPosition, GroupGeneration, OutgoingRecord, TopicPartition } from './txn-session.ts';
@@ -8,15 +8,25 @@ import type { ConsumedPosition, GroupGeneration, OutgoingRecord, TopicPartition 
 export type Transaction = Awaited<ReturnType<SluiceProducer['beginTransaction']>>;
 
 /** A record as the client sends it: strings stay strings, the encoder writes them as UTF-8. */
-export function toMessage(record: OutgoingRecord) {
+export function toMessage(record: OutgoingRecord): MessageToProduce<Bytes, Bytes, string, Bytes> {
   return {
     topic: record.topic,
     partition: record.partition,
     ...(record.key === undefined ? {} : { key: record.key }),
     value: record.value,
-    ...(record.headers === undefined ? {} : { headers: record.headers }),
+    // The client reads the headers and never changes them.
+    ...(record.headers === undefined ? {} : { headers: record.headers as Map<string, Bytes> }),
   };
 }
+
+/** One header of an outgoing record, whether its headers are a Map or an object. */
+export function headerOf(record: OutgoingRecord, name: string): Bytes | undefined {
+  const headers = record.headers;
+  if (headers === undefined) return undefined;
+  return headers instanceof Map ? headers.get(name) : (headers as Readonly<Record<string, Bytes>>)[name];
+}
+
+type Bytes = string | Buffer;
 
 /** Splits records, in order, so that no partition gets more than its byte budget in one request. */
 export function produceChunks(
@@ -25,18 +35,24 @@ export function produceChunks(
 ): OutgoingRecord[][] {
   const chunks: OutgoingRecord[][] = [];
   let chunk: OutgoingRecord[] = [];
-  let used = new Map<string, number>();
+  // Bytes used per topic, by partition: no key string per record.
+  let used = new Map<string, number[]>();
   for (const record of records) {
-    const key = `${record.topic}/${record.partition}`;
+    let byPartition = used.get(record.topic);
+    if (byPartition === undefined) {
+      byPartition = [];
+      used.set(record.topic, byPartition);
+    }
     const size = recordBytes(record);
-    const before = used.get(key) ?? 0;
+    const before = byPartition[record.partition] ?? 0;
     if (before > 0 && before + size > budget(record.topic)) {
       chunks.push(chunk);
       chunk = [];
-      used = new Map();
+      byPartition = [];
+      used = new Map([[record.topic, byPartition]]);
     }
     chunk.push(record);
-    used.set(key, (used.get(key) ?? 0) + size);
+    byPartition[record.partition] = (byPartition[record.partition] ?? 0) + size;
   }
   if (chunk.length > 0) chunks.push(chunk);
   return chunks;
@@ -45,8 +61,12 @@ export function produceChunks(
 /** About the bytes a record takes in a record batch. */
 function recordBytes(record: OutgoingRecord): number {
   let bytes = 24 + byteLength(record.key) + byteLength(record.value);
-  for (const [name, value] of Object.entries(record.headers ?? {}))
-    bytes += 4 + name.length + byteLength(value);
+  const headers = record.headers;
+  if (headers instanceof Map) {
+    for (const [name, value] of headers) bytes += 4 + name.length + byteLength(value);
+  } else if (headers !== undefined) {
+    for (const [name, value] of Object.entries(headers)) bytes += 4 + name.length + byteLength(value);
+  }
   return bytes;
 }
 

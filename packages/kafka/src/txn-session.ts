@@ -34,7 +34,8 @@ export interface OutgoingRecord {
   readonly partition: number;
   readonly key?: Buffer | string;
   readonly value: Buffer | string;
-  readonly headers?: Readonly<Record<string, string | Buffer>>;
+  /** A Map is handed to the client as it is; an object is turned into one there. */
+  readonly headers?: Readonly<Record<string, string | Buffer>> | ReadonlyMap<string, string | Buffer>;
 }
 
 /** A partition of a topic. */

@@ -11,6 +11,7 @@ import {
 } from '@sluice/core';
 import { partitionForKey } from '../partitioning.ts';
 import { topicNames } from '../topics.ts';
+import { headerOf } from '../txn-records.ts';
 import { type PartitionState, StateOverlay } from './aggregate-state.ts';
 import { type CommandRecord, type DecideContext, decideBatch } from './decide-batch.ts';
 
@@ -82,7 +83,7 @@ test('accepted commands write versioned events on the home partition and one res
   );
   assert.deepEqual(codes(plan), ['OK', 'OK']);
   assert.deepEqual(
-    plan.events.map((e) => [e.topic, e.partition, e.headers?.[Headers.version]]),
+    plan.events.map((e) => [e.topic, e.partition, headerOf(e, Headers.version)]),
     [
       ['counter-events', partitionForKey('c1', P), '1'],
       ['counter-events', partitionForKey('c1', P), '2'],
@@ -150,7 +151,7 @@ test('undecodable records go to the DLQ with a reason; they get a result only wh
   );
   assert.deepEqual(codes(plan), [ErrorCodes.UNKNOWN_COMMAND, ErrorCodes.INVALID_COMMAND]);
   assert.deepEqual(
-    plan.deadLetters.map((d) => d.headers?.['sluice-error-code']),
+    plan.deadLetters.map((d) => headerOf(d, 'sluice-error-code')),
     [ErrorCodes.MALFORMED_COMMAND, ErrorCodes.UNKNOWN_COMMAND, ErrorCodes.INVALID_COMMAND],
   );
   assert.equal(plan.checkpoints.size, 2);
@@ -173,8 +174,8 @@ test('a command on the wrong partition is forwarded once; a forwarded one on the
   );
   assert.equal(plan.forwards.length, 1);
   assert.equal(plan.forwards[0]?.partition, home);
-  assert.match(String(plan.forwards[0]?.headers?.[Headers.forwardedFrom]), /^commands\/\d+\/\d+$/);
-  assert.match(String(plan.forwards[0]?.headers?.[Headers.commandId]), /^topic-uuid\/\d+\/\d+$/);
+  assert.match(String(headerOf(plan.forwards[0]!, Headers.forwardedFrom)), /^commands\/\d+\/\d+$/);
+  assert.match(String(headerOf(plan.forwards[0]!, Headers.commandId)), /^topic-uuid\/\d+\/\d+$/);
   assert.deepEqual(codes(plan), [ErrorCodes.ROUTING_LOOP]);
   assert.equal(plan.events.length, 0);
 });

@@ -52,11 +52,29 @@ function storedToken(outcome: Outcome): string | undefined {
   if (!stored) return undefined;
   const offset = stored.entry.eventOffset;
   if (offset === undefined) return undefined;
-  return encodePositionToken([{ topic: stored.topic, partition: stored.partition, offset }]);
+  return singleEntryToken(stored.topic, stored.partition, offset);
+}
+
+/**
+ * `encodePositionToken` of a token with one entry, the same text by node's base64url: a command's
+ * events all go to one partition, so its token has one entry (core's encoder is portable and slower).
+ */
+export function singleEntryToken(topic: string, partition: number, offset: string): string {
+  return Buffer.from(`{"v":1,"p":[[${JSON.stringify(topic)},${partition},"${offset}"]]}`).toString(
+    'base64url',
+  );
 }
 
 function tokenFor(indexes: readonly number[], events: readonly OutgoingRecord[], offsets: readonly bigint[]) {
   if (indexes.length === 0) return undefined;
+  const first = events[indexes[0] ?? 0];
+  const last = indexes.at(-1) ?? 0;
+  if (
+    first &&
+    indexes.every((i) => events[i]?.topic === first.topic && events[i]?.partition === first.partition)
+  )
+    // Offsets grow within a partition: the last event's is the highest.
+    return singleEntryToken(first.topic, first.partition, String(offsets[last] ?? 0n));
   return encodePositionToken(
     positionToken(
       indexes.map((i) => ({
