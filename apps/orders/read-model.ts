@@ -77,15 +77,13 @@ export class ShopQueries implements CommandResultReader, PositionWaiter {
   }
 
   async #rows(projection: string, table: string, where: Row): Promise<Row[]> {
-    let tables: Awaited<ReturnType<ReadSide['tables']>>;
     try {
-      tables = await this.readSide.tables(projection);
+      return await this.readSide.findRows(projection, table, where);
     } catch (error) {
       // Before its projector first ran, a projection has no rows to offer.
       if (error instanceof UnknownProjectionError) return [];
       throw error;
     }
-    return this.readSide.store.findRows(tables[table]!, where);
   }
 
   /** One order, if it exists. */

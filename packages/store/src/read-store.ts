@@ -97,6 +97,12 @@ export interface AppendChangesOptions {
 /** Stop being woken by change-log appends. */
 export type Unsubscribe = () => Promise<void>;
 
+/** Rows of a table, and the projection's active version in the same snapshot. */
+export interface ActiveRows {
+  readonly activeVersion: number | undefined;
+  readonly rows: Row[];
+}
+
 /** The storage a projector writes and the query side reads: rows, offsets, leases, versions, change log. */
 export interface ReadStore<Tx extends StoreTx = StoreTx> {
   readonly kind: StoreKind;
@@ -201,6 +207,12 @@ export interface ReadStore<Tx extends StoreTx = StoreTx> {
   loadRows(table: VersionedTable, keys: readonly Row[], tx?: Tx): Promise<Map<string, Row>>;
   /** Rows whose columns equal every entry of `where` (all rows when it is empty), in key order. */
   findRows(table: VersionedTable, where?: Row, tx?: Tx): Promise<Row[]>;
+  /**
+   * {@link findRows}, and the active version of `projection` read together with them (one statement,
+   * one snapshot): a query that knows which version's table to read confirms it in the same round trip.
+   * No rows while the projection has no active version.
+   */
+  findActiveRows(projection: string, table: VersionedTable, where?: Row): Promise<ActiveRows>;
   /** Drops a projection table (used by a `DropVersion`). */
   dropTable(tx: Tx, tableName: string): Promise<void>;
 

@@ -9,6 +9,7 @@ import {
 } from '../model/table-definition.ts';
 import type { TopicPartitionKey } from '../model/topic-partition.ts';
 import type {
+  ActiveRows,
   AppendChangesOptions,
   ChangeEntry,
   DropVersion,
@@ -317,6 +318,14 @@ export class MemoryReadStore implements ReadStore<MemoryTx> {
       if (row) found.set(key, row);
     }
     return found;
+  }
+
+  async findActiveRows(projection: string, table: VersionedTable, where: Row = {}): Promise<ActiveRows> {
+    // findRows reads synchronously when called: both reads see one state, as the SQL stores' statement.
+    const activeVersion = this.#state.status(projection)?.activeVersion;
+    if (activeVersion === undefined) return { activeVersion, rows: [] };
+    const rows = this.findRows(table, where);
+    return { activeVersion, rows: await rows };
   }
 
   async findRows(table: VersionedTable, where: Row = {}, tx?: MemoryTx): Promise<Row[]> {

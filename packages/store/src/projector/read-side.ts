@@ -1,4 +1,5 @@
 import { decodePositionToken, isSatisfiedBy, type PositionToken, SluiceError } from '@sluice/core';
+import type { Row } from '../model/row-changes.ts';
 import { parseTopicPartitionKey } from '../model/topic-partition.ts';
 import type { ChangeEntry, ReadStore } from '../read-store.ts';
 import { type ChangeFeedOptions, changeFeed } from './change-feed.ts';
@@ -20,6 +21,8 @@ export class ReadSide {
   readonly #byName: Map<string, AnyProjection>;
   readonly #prefix: string;
   readonly #tables = new Map<string, VersionedTables<TableMap>>();
+  /** The active version each projection had when last looked up: queries confirm it as they read. */
+  readonly #lastActive = new Map<string, number>();
 
   constructor(options: ReadSideOptions) {
     this.store = options.store;
@@ -36,16 +39,48 @@ export class ReadSide {
 
   /** The tables of the version queries read now (it changes at a version switch: resolve per query). */
   async tables(name: string): Promise<VersionedTables<TableMap>> {
-    const projection = this.projection(name);
+    this.projection(name);
     const active = (await this.store.readStatus(name))?.activeVersion;
     if (active === undefined) throw new UnknownProjectionError(name, 'has no active version yet');
-    const cacheKey = `${name}\u0000${active}`;
+    const tables = await this.#tablesOf(name, active);
+    this.#lastActive.set(name, active);
+    return tables;
+  }
+
+  async #tablesOf(name: string, version: number): Promise<VersionedTables<TableMap>> {
+    const cacheKey = `${name}\u0000${version}`;
     let tables = this.#tables.get(cacheKey);
     if (tables === undefined) {
-      tables = await prepareProjectionTables(this.store, projection, active);
+      tables = await prepareProjectionTables(this.store, this.projection(name), version);
       this.#tables.set(cacheKey, tables);
     }
     return tables;
+  }
+
+  /**
+   * Rows of one table of the active version. While the version last seen is still active this is one
+   * round trip (the rows and the active version come from one statement); after a version switch the
+   * tables are resolved again.
+   */
+  async findRows(name: string, table: string, where: Row = {}): Promise<Row[]> {
+    const known = this.#lastActive.get(name);
+    if (known !== undefined) {
+      const tables = await this.#tablesOf(name, known);
+      // A version retired long enough ago has had its tables dropped: the statement fails, and the
+      // tables are resolved again below (which also surfaces any other error).
+      const found = await this.store
+        .findActiveRows(name, this.#table(name, tables, table), where)
+        .catch(() => undefined);
+      if (found?.activeVersion === known) return found.rows;
+    }
+    const tables = await this.tables(name);
+    return this.store.findRows(this.#table(name, tables, table), where);
+  }
+
+  #table(name: string, tables: VersionedTables<TableMap>, table: string) {
+    const found = tables[table];
+    if (found === undefined) throw new TypeError(`projection ${name} has no table ${table}`);
+    return found;
   }
 
   /** Whether the active version has passed every entry of the token on topics it reads. */

@@ -71,6 +71,11 @@ describe('blue-green rebuild on PostgreSQL', { skip, timeout: 300_000 }, () => {
           // Count the prefix of live orders seen: later ones may not be projected yet.
           let seen = 0;
           while (seen < ids.length && found.has(ids[seen]!)) seen += 1;
+          // Queries read through the version they last saw, confirming it in the same statement.
+          if (seen > 0) {
+            const [first] = await readSide.findRows(projection.name, 'orders', { order_id: ids[0]! });
+            if (first?.order_id !== ids[0]) errors.push(new Error(`order ${ids[0]} not found`));
+          }
           observations.push({ version, seen });
         } catch (error) {
           errors.push(error);
@@ -122,6 +127,11 @@ describe('blue-green rebuild on PostgreSQL', { skip, timeout: 300_000 }, () => {
       live.map((order_id) => ({ order_id })),
     );
     assert.equal(found.size, live.length, 'v2 has every live order');
+    const queried = new Set((await readSide.findRows(projection.name, 'orders')).map((row) => row.order_id));
+    assert.ok(
+      live.every((id) => queried.has(id)),
+      'queries read v2 after the switch',
+    );
     assert.equal(serving!.version, 2, 'the serving projector followed the switch');
 
     const dropped = await dropRetiredTables(db.store, [projection], 0);

@@ -89,17 +89,48 @@ export async function loadRowsSql(
 
 /** Rows matching every column of `where` by equality, ordered by the key columns. */
 export async function findRowsSql(db: SqlExecutor, table: VersionedTable, where: Row): Promise<Row[]> {
+  const conditions = whereConditions(table, where, '');
+  const filter = conditions.length === 0 ? sql`` : sql`WHERE ${sql.join(conditions, sql` AND `)}`;
+  const { rows } = await sql<Record<string, unknown>>`SELECT * FROM ${sql.raw(table.qualified)} ${filter}
+    ORDER BY ${columnNames(table.definition.key)}`.execute(db);
+  return rows.map((raw) => normaliseRow(table.definition.columns, raw));
+}
+
+/**
+ * The rows of {@link findRowsSql} and the projection's active version in one statement: the projection
+ * row left-joined to the matching rows (a single row of nulls when none match: key columns are never null).
+ */
+export async function findActiveRowsSql(
+  db: SqlExecutor,
+  schema: string,
+  projection: string,
+  table: VersionedTable,
+  where: Row,
+): Promise<{ activeVersion: number | undefined; rows: Row[] }> {
   const { columns, key } = table.definition;
-  const conditions = Object.entries(where).map(([name, value]) => {
+  const conditions = whereConditions(table, where, 't.');
+  const on = conditions.length === 0 ? sql`true` : sql.join(conditions, sql` AND `);
+  const { rows } = await sql<Record<string, unknown>>`SELECT p.active_version AS "sluice_active_version", t.*
+    FROM ${sql.table(`${schema}.projections`)} p
+    LEFT JOIN ${sql.raw(table.qualified)} t ON ${on}
+    WHERE p.projection = ${projection}
+    ORDER BY ${sql.raw(key.map((c) => `t."${c}"`).join(', '))}`.execute(db);
+  const active = rows[0]?.sluice_active_version;
+  const found = rows.filter((raw) => raw[key[0] ?? ''] !== null);
+  return {
+    activeVersion: active === null || active === undefined ? undefined : Number(active),
+    rows: found.map((raw) => normaliseRow(columns, raw)),
+  };
+}
+
+function whereConditions(table: VersionedTable, where: Row, alias: string) {
+  const { columns } = table.definition;
+  return Object.entries(where).map(([name, value]) => {
     assertIdentifier('column', name);
     const type = columns[name];
     if (type === undefined) throw new TypeError(`${table.definition.name} has no column ${name}`);
-    return sql`${sql.raw(`"${name}"`)} = ${toParam(type, value)}::${sql.raw(type)}`;
+    return sql`${sql.raw(`${alias}"${name}"`)} = ${toParam(type, value)}::${sql.raw(type)}`;
   });
-  const filter = conditions.length === 0 ? sql`` : sql`WHERE ${sql.join(conditions, sql` AND `)}`;
-  const { rows } = await sql<Record<string, unknown>>`SELECT * FROM ${sql.raw(table.qualified)} ${filter}
-    ORDER BY ${columnNames(key)}`.execute(db);
-  return rows.map((raw) => normaliseRow(columns, raw));
 }
 
 function normaliseRow(columns: TableDefinition['columns'], raw: Record<string, unknown>): Row {

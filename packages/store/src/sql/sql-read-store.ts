@@ -3,6 +3,7 @@ import type { Row, RowChange } from '../model/row-changes.ts';
 import { assertIdentifier, type VersionedTable } from '../model/table-definition.ts';
 import type { TopicPartitionKey } from '../model/topic-partition.ts';
 import type {
+  ActiveRows,
   AppendChangesOptions,
   ChangeEntry,
   DropVersion,
@@ -25,6 +26,7 @@ import { isKeyParkedSql, parkEventSql, selectParkedSql } from './parked.ts';
 import {
   createTableSql,
   dropTableSql,
+  findActiveRowsSql,
   findRowsSql,
   loadRowsSql,
   versionedTable,
@@ -218,6 +220,10 @@ export class SqlReadStore implements ReadStore<SqlTx> {
 
   findRows(table: VersionedTable, where: Row = {}, tx?: SqlTx): Promise<Row[]> {
     return findRowsSql(this.#on(tx), table, where);
+  }
+
+  findActiveRows(projection: string, table: VersionedTable, where: Row = {}): Promise<ActiveRows> {
+    return findActiveRowsSql(this.#db, this.schema, projection, table, where);
   }
 
   dropTable(tx: SqlTx, tableName: string): Promise<void> {

@@ -184,6 +184,46 @@ export function readStoreSuite(kind: string, fixture: StoreFixture): void {
       assert.deepEqual(await store.readChanges(p, 0n, 100), []);
     });
 
+    it('reads rows together with the active version, in key order, also when none match', async () => {
+      const p = 'active-rows';
+      const [v1] = await store.prepareTables(1, [{ definition: itemsTable }]);
+      const rows = [
+        { owner: 'ar-ann', item: 2, price: 20n, data: null, note: 'b' },
+        { owner: 'ar-ann', item: 1, price: 10n, data: { a: 1 }, note: null },
+        { owner: 'ar-bob', item: 1, price: 5n, data: null, note: null },
+      ];
+      await store.transaction((tx) =>
+        store.writeRows(
+          tx,
+          v1!,
+          rows.map((row) => upsertChange(itemsTable, row)),
+        ),
+      );
+      assert.deepEqual(await store.findActiveRows(p, v1!, { owner: 'ar-ann' }), {
+        activeVersion: undefined,
+        rows: [],
+      });
+      await store.activateVersion(p, 1);
+      const found = await store.findActiveRows(p, v1!, { owner: 'ar-ann' });
+      assert.equal(found.activeVersion, 1);
+      assert.deepEqual(found.rows, await store.findRows(v1!, { owner: 'ar-ann' }));
+      assert.deepEqual(
+        found.rows.map((row) => [row.item, row.price]),
+        [
+          [1, 10n],
+          [2, 20n],
+        ],
+      );
+      assert.deepEqual(await store.findActiveRows(p, v1!, { owner: 'ar-cat' }), {
+        activeVersion: 1,
+        rows: [],
+      });
+      // The suite's tests share the table: every row, as findRows gives them.
+      assert.deepEqual((await store.findActiveRows(p, v1!)).rows, await store.findRows(v1!));
+      await store.activateVersion(p, 2);
+      assert.equal((await store.findActiveRows(p, v1!, { owner: 'ar-ann' })).activeVersion, 2);
+    });
+
     it('logs the changes of a version asking onlyIfActive only while that version is active', async () => {
       const p = 'only-active';
       const append = (version: number, item: number) =>
