@@ -8,19 +8,22 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { sluiceTopics, topicNames } from '@sluice/kafka';
 import { dropSchema } from '@sluice/store/testing';
 import { registry } from '../apps/orders/shop.ts';
 import { type BenchContext, deleteTopics, percentiles, sleep } from './deployment.ts';
+import { agent, type Call, client as httpClient } from './http-client.ts';
 import { Job, type JobCommand, type SeenResult } from './job.ts';
+import type { QueryLoad, QueryLoadResult } from './query-load.ts';
 import { readUserEvents } from './readback.ts';
 
 const MAIN = new URL('../apps/orders/main.ts', import.meta.url).pathname;
 const OPERATOR = 'bench-operator-token-0123456789';
 const PORT = 28950;
+const client = (url: string, token = OPERATOR) => httpClient(url, token);
 
 /** Starts one role; resolves once it printed that it is ready. */
 async function startRole(role: string, env: Record<string, string>): Promise<ChildProcess> {
@@ -49,56 +52,6 @@ async function stopRole(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
   await once(child, 'exit');
   clearTimeout(timer);
-}
-
-type Call = (
-  method: string,
-  path: string,
-  body?: unknown,
-  headers?: Record<string, string>,
-) => Promise<{ status: number; body: Record<string, unknown> }>;
-
-// The load generator shares the two cores with what it measures: node:http with kept-alive
-// connections costs a fraction of the CPU of fetch (undici's WHATWG streams).
-const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-
-function client(url: string, token = OPERATOR): Call {
-  const { hostname, port } = new URL(url);
-  return (method, path, body, headers = {}) =>
-    new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const request = httpRequest(
-        {
-          agent,
-          hostname,
-          port,
-          method,
-          path,
-          headers: {
-            authorization: `Bearer ${token}`,
-            ...(payload === undefined
-              ? {}
-              : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
-            ...headers,
-          },
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('error', reject);
-          response.on('end', () => {
-            const text = Buffer.concat(chunks).toString();
-            try {
-              resolve({ status: response.statusCode ?? 0, body: text === '' ? {} : JSON.parse(text) });
-            } catch (error) {
-              reject(error);
-            }
-          });
-        },
-      );
-      request.on('error', reject);
-      request.end(payload);
-    });
 }
 
 /** Sends job commands as HTTP PUTs; a user's commands go one after another, in job order. */
@@ -154,6 +107,16 @@ async function seedOrders(url: string, users: number): Promise<string[]> {
   return ids;
 }
 
+/** Runs the query load in a worker thread; resolves with its latencies. */
+function runQueryLoad(load: QueryLoad): Promise<QueryLoadResult> {
+  const worker = new Worker(new URL('./query-load.ts', import.meta.url), { workerData: load });
+  return new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the query load ended with ${code}`)));
+  });
+}
+
 /** Runs the HTTP measurements against the three role processes. */
 export async function httpScenario(context: BenchContext) {
   const { sizes, log } = context;
@@ -199,30 +162,19 @@ export async function httpScenario(context: BenchContext) {
     const queryRate = 100;
     const seconds = sizes.querySeconds!;
     log(`http: items queries at ${queryRate}/s for ${seconds} s, commands at ${rate}/s`);
-    const operator = client(url);
-    const queryTimes: number[] = [];
-    let badQueries = 0;
     const load = job.take(rate * seconds);
-    const begin = performance.now() + 50;
+    const begin = performance.timeOrigin + performance.now() + 200;
     const inFlight: Promise<unknown>[] = [];
+    // The queries are sent and timed by a thread of their own: on the command sender's event loop they
+    // would also time its pauses (GC, 600 requests a second of bookkeeping).
+    const queries = runQueryLoad({ url, token: OPERATOR, users: seeded, rate: queryRate, seconds, begin });
     const commandsDone = (async () => {
       for (const [i, command] of load.entries()) {
-        await sleep(begin + (i * 1000) / rate - performance.now());
+        await sleep(begin + (i * 1000) / rate - (performance.timeOrigin + performance.now()));
         inFlight.push(sender.send(command));
       }
     })();
-    for (let i = 0; i < queryRate * seconds; i++) {
-      await sleep(begin + (i * 1000) / queryRate - performance.now());
-      const userId = seeded[i % seeded.length]!;
-      const sent = performance.now();
-      inFlight.push(
-        operator('GET', `/api/users/${userId}/items`).then(({ status, body }) => {
-          queryTimes.push(performance.now() - sent);
-          const items = body as { cheap?: unknown[]; affordable?: unknown[]; expensive?: unknown[] };
-          if (status !== 200 || items.cheap?.length !== 1 || items.expensive?.length !== 1) badQueries++;
-        }),
-      );
-    }
+    const { times: queryTimes, bad: badQueries } = await queries;
     await commandsDone;
     await Promise.all(inFlight);
     const query = percentiles(queryTimes);
