@@ -131,7 +131,20 @@ function stringOf(value: unknown): string | undefined {
 const RESERVED = new Set(['type', 'commandId', 'expectedVersion']);
 
 function withoutReserved(body: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(body).filter(([key]) => !RESERVED.has(key)));
+  const data: Record<string, unknown> = {};
+  for (const key of Object.keys(body)) {
+    if (RESERVED.has(key)) continue;
+    // `__proto__` from JSON.parse is an own key: keep it one (assignment would set the prototype).
+    if (key === '__proto__')
+      Object.defineProperty(data, key, {
+        value: body[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else data[key] = body[key];
+  }
+  return data;
 }
 
 function resolveType(
