@@ -165,7 +165,11 @@ describe('projector processes on PostgreSQL', { skip, timeout: 180_000 }, () => 
       // Noticing is liveness, not safety (the CAS fences it meanwhile): generous on a loaded machine.
       30_000,
       'lease lost',
-    );
+    ).catch((error: unknown) => {
+      // What the old holder did after SIGCONT tells why it did not notice.
+      const after = a.lines.filter((l) => l.at >= resumedAt).slice(-20);
+      throw new Error(`${String(error)}; its lines since SIGCONT: ${JSON.stringify(after)}`);
+    });
     await sleep(1500);
     const late = a.lines.filter((l) => l.event === 'batch' && l.at >= resumedAt);
     assert.deepEqual(late, [], 'no batch committed by the old holder after SIGCONT');

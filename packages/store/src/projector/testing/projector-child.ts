@@ -34,7 +34,7 @@ projector.on('batch', (b: { records: number; rowsWritten: number }) =>
   print('batch', { records: b.records }),
 );
 projector.on('failure', (error: Error & { code?: string }) =>
-  print('failure', { code: error.code ?? error.name }),
+  print('failure', { code: error.code ?? error.name, message: String(error.message).slice(0, 200) }),
 );
 await projector.start();
 print('started', {});
