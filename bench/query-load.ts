@@ -1,6 +1,7 @@
 // The items-query load of the HTTP scenario, in a worker thread: `rate` queries a second for `seconds`
 // from `begin` (epoch ms), each timed from its send to its parsed answer, and checked.
 import { parentPort, workerData } from 'node:worker_threads';
+import { sleep } from './deployment.ts';
 import { agent, client } from './http-client.ts';
 
 /** What the worker is given. */
@@ -23,7 +24,6 @@ export interface QueryLoadResult {
 }
 
 const now = () => performance.timeOrigin + performance.now();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 const load = workerData as QueryLoad;
 const call = client(load.url, load.token);

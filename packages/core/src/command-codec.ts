@@ -1,3 +1,4 @@
+import { defineOwn } from './canonical-json.ts';
 import { ErrorCodes, type Failure, failure } from './errors.ts';
 import { type HeaderInput, Headers, JSON_CONTENT_TYPE, readHeader } from './headers.ts';
 import { creationId } from './ids.ts';
@@ -135,13 +136,7 @@ function withoutReserved(body: Record<string, unknown>): Record<string, unknown>
   for (const key of Object.keys(body)) {
     if (RESERVED.has(key)) continue;
     // `__proto__` from JSON.parse is an own key: keep it one (assignment would set the prototype).
-    if (key === '__proto__')
-      Object.defineProperty(data, key, {
-        value: body[key],
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+    if (key === '__proto__') defineOwn(data, key, body[key]);
     else data[key] = body[key];
   }
   return data;

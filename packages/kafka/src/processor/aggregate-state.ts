@@ -133,9 +133,7 @@ export function encodeAggregateRecord(
   stateRevision: number,
 ): string {
   const state = JSON.stringify(encodeState(entry.state, stateRevision));
-  let window = '';
-  for (const item of entry.window)
-    window = window === '' ? encodeEntry(item) : `${window},${encodeEntry(item)}`;
+  const window = entry.window.map(encodeEntry).join(',');
   return `{"type":${JSON.stringify(aggregateType)},"id":${JSON.stringify(aggregateId)},"version":${entry.version},"state":${state},"w":[${window}]}`;
 }
 
@@ -181,8 +179,8 @@ function decodeWindow(stored: StoredAggregate): readonly RememberedCommand[] {
         payloadHash,
         version,
         code,
-        ...(eventOffset === null ? {} : { eventOffset }),
-        ...(message === undefined ? {} : { message }),
+        eventOffset: eventOffset ?? undefined,
+        message,
       }),
     );
   }

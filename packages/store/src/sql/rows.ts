@@ -8,6 +8,7 @@ import {
   validateTableDefinition,
   versionedTableName,
 } from '../model/table-definition.ts';
+import type { ActiveRows } from '../read-store.ts';
 import { type SqlExecutor, toBigInt } from './sql-tx.ts';
 
 /** Describes a projection table of one version in `schema`. */
@@ -106,7 +107,7 @@ export async function findActiveRowsSql(
   projection: string,
   table: VersionedTable,
   where: Row,
-): Promise<{ activeVersion: number | undefined; rows: Row[] }> {
+): Promise<ActiveRows> {
   const { columns, key } = table.definition;
   const conditions = whereConditions(table, where, 't.');
   const on = conditions.length === 0 ? sql`true` : sql.join(conditions, sql` AND `);
@@ -114,7 +115,7 @@ export async function findActiveRowsSql(
     FROM ${sql.table(`${schema}.projections`)} p
     LEFT JOIN ${sql.raw(table.qualified)} t ON ${on}
     WHERE p.projection = ${projection}
-    ORDER BY ${sql.raw(key.map((c) => `t."${c}"`).join(', '))}`.execute(db);
+    ORDER BY ${columnNames(key, 't.')}`.execute(db);
   const active = rows[0]?.sluice_active_version;
   const found = rows.filter((raw) => raw[key[0] ?? ''] !== null);
   return {
@@ -142,8 +143,8 @@ function normaliseRow(columns: TableDefinition['columns'], raw: Record<string, u
   return row;
 }
 
-function columnNames(names: readonly string[]): RawBuilder<unknown> {
-  return sql.raw(names.map((c) => `"${c}"`).join(', '));
+function columnNames(names: readonly string[], alias = ''): RawBuilder<unknown> {
+  return sql.raw(names.map((c) => `${alias}"${c}"`).join(', '));
 }
 
 /**
