@@ -17,7 +17,7 @@ import { registry } from '../apps/orders/shop.ts';
 import { type BenchContext, deleteTopics, percentiles, sleep } from './deployment.ts';
 import { agent, type Call, client as httpClient } from './http-client.ts';
 import { Job, type JobCommand, type SeenResult } from './job.ts';
-import type { QueryLoad, QueryLoadResult } from './query-load.ts';
+import type { QueryLoad, QueryLoadResult, QueryStart } from './query-load.ts';
 import { readUserEvents } from './readback.ts';
 
 const MAIN = new URL('../apps/orders/main.ts', import.meta.url).pathname;
@@ -107,14 +107,22 @@ async function seedOrders(url: string, users: number): Promise<string[]> {
   return ids;
 }
 
-/** Runs the query load in a worker thread; resolves with its latencies. */
-function runQueryLoad(load: QueryLoad): Promise<QueryLoadResult> {
+/**
+ * Starts the query load in a worker thread; resolves once the worker is loaded and warmed up, with a
+ * function that starts it at `begin` (epoch ms) and resolves with its latencies.
+ */
+async function queryLoad(load: QueryLoad): Promise<(begin: number) => Promise<QueryLoadResult>> {
   const worker = new Worker(new URL('./query-load.ts', import.meta.url), { workerData: load });
-  return new Promise((resolve, reject) => {
-    worker.once('message', resolve);
+  const failed = new Promise<never>((_, reject) => {
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`the query load ended with ${code}`)));
   });
+  const next = () => Promise.race([once(worker, 'message').then(([message]) => message), failed]);
+  await next(); // QueryReady
+  return async (begin) => {
+    worker.postMessage({ begin } satisfies QueryStart);
+    return (await next()) as QueryLoadResult;
+  };
 }
 
 /** Runs the HTTP measurements against the three role processes. */
@@ -163,11 +171,12 @@ export async function httpScenario(context: BenchContext) {
     const seconds = sizes.querySeconds!;
     log(`http: items queries at ${queryRate}/s for ${seconds} s, commands at ${rate}/s`);
     const load = job.take(rate * seconds);
-    const begin = performance.timeOrigin + performance.now() + 200;
-    const inFlight: Promise<unknown>[] = [];
     // The queries are sent and timed by a thread of their own: on the command sender's event loop they
     // would also time its pauses (GC, 600 requests a second of bookkeeping).
-    const queries = runQueryLoad({ url, token: OPERATOR, users: seeded, rate: queryRate, seconds, begin });
+    const startQueries = await queryLoad({ url, token: OPERATOR, users: seeded, rate: queryRate, seconds });
+    const begin = performance.timeOrigin + performance.now() + 50;
+    const inFlight: Promise<unknown>[] = [];
+    const queries = startQueries(begin);
     const commandsDone = (async () => {
       for (const [i, command] of load.entries()) {
         await sleep(begin + (i * 1000) / rate - (performance.timeOrigin + performance.now()));
