@@ -1,6 +1,13 @@
-/** Follows partition 0 of `command-results` (read_committed) and tells when each result arrived. */
-import { decodeCommandResult } from '@sluice/core';
-import { type KafkaConnection, PartitionReader, type TopicNames, tpKey } from '@sluice/kafka';
+/**
+ * Follows partition 0 of `command-results` (read_committed) and tells when each result arrived. The
+ * reading and decoding run in a worker thread (`result-follower.ts`): on the event loop of the
+ * processor it watches they would take CPU from it, which a processor deployed on its own never pays.
+ * Times are `performance.now()` times of this thread.
+ */
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { type KafkaConnection, PartitionReader, type TopicNames } from '@sluice/kafka';
+import type { FollowerProgress, FollowerRequest, FollowerStart } from './result-follower.ts';
 
 /** Counts results as they become visible and times the ones somebody waits for. */
 export class ResultWatcher {
@@ -8,29 +15,45 @@ export class ResultWatcher {
   firstAt = 0;
   lastAt = 0;
   readonly latencies: number[] = [];
-  readonly #reader: PartitionReader;
+  readonly #connection: KafkaConnection;
   readonly #topic: string;
-  readonly #awaiting = new Map<string, number[]>();
-  #loop: Promise<void> | undefined;
-  #stopped = false;
+  #worker: Worker | undefined;
+  #exited: Promise<unknown> = Promise.resolve();
+  #failure: unknown;
   #wake: (() => void) | undefined;
 
   constructor(connection: KafkaConnection, topics: TopicNames) {
-    this.#reader = new PartitionReader({ connection, maxWaitMs: 20, partitionMaxBytes: 8 * 1024 * 1024 });
+    this.#connection = connection;
     this.#topic = topics.commandResults;
   }
 
   /** Starts at the current end of the partition. */
   async start(): Promise<void> {
-    const [end = 0n] = await this.#reader.endOffsets(this.#topic);
-    this.#loop = this.#run(end);
+    const reader = new PartitionReader({ connection: this.#connection });
+    const [from = 0n] = await reader.endOffsets(this.#topic).finally(() => reader.close());
+    const worker = new Worker(new URL('./result-follower.ts', import.meta.url), {
+      workerData: { connection: this.#connection, topic: this.#topic, from } satisfies FollowerStart,
+    });
+    const toLocal = (epoch: number) => epoch - performance.timeOrigin;
+    worker.on('message', (progress: FollowerProgress) => {
+      if (this.count === 0) this.firstAt = toLocal(progress.firstAt);
+      this.count = progress.count;
+      this.lastAt = toLocal(progress.lastAt);
+      for (const latency of progress.latencies) this.latencies.push(latency);
+      this.#wake?.();
+    });
+    worker.on('error', (error) => {
+      this.#failure = error;
+      this.#wake?.();
+    });
+    this.#exited = once(worker, 'exit');
+    this.#worker = worker;
   }
 
   /** Times the next result of `commandId` from `sentAt` (a performance.now() time). */
   expect(commandId: string, sentAt: number): void {
-    const queue = this.#awaiting.get(commandId);
-    if (queue) queue.push(sentAt);
-    else this.#awaiting.set(commandId, [sentAt]);
+    const request: FollowerRequest = { kind: 'expect', commandId, sentAt: performance.timeOrigin + sentAt };
+    this.#worker?.postMessage(request);
   }
 
   /** Resolves once `count` results have been seen (or rejects after `timeoutMs` without progress). */
@@ -42,6 +65,7 @@ export class ResultWatcher {
         this.#wake = resolve;
         setTimeout(resolve, 1_000);
       });
+      if (this.#failure) throw this.#failure;
       if (this.count !== last) [last, since] = [this.count, performance.now()];
       else if (performance.now() - since > timeoutMs)
         throw new Error(`results stalled at ${this.count} of ${count}`);
@@ -50,28 +74,7 @@ export class ResultWatcher {
 
   /** Stops following. */
   async stop(): Promise<void> {
-    this.#stopped = true;
-    await this.#loop;
-    await this.#reader.close();
-  }
-
-  async #run(from: bigint): Promise<void> {
-    let offset = from;
-    const key = tpKey(this.#topic, 0);
-    while (!this.#stopped) {
-      const round = await this.#reader.fetch([{ topic: this.#topic, partition: 0, offset }]);
-      const now = performance.now();
-      for (const record of round.records) {
-        const result = record.value ? decodeCommandResult(record.value.toString()) : undefined;
-        if (!result) continue;
-        if (this.count++ === 0) this.firstAt = now;
-        this.lastAt = now;
-        const sentAt = this.#awaiting.get(result.commandId)?.shift();
-        if (sentAt !== undefined) this.latencies.push(now - sentAt);
-        if (this.#awaiting.get(result.commandId)?.length === 0) this.#awaiting.delete(result.commandId);
-      }
-      offset = round.next.get(key) ?? offset;
-      if (round.records.length > 0) this.#wake?.();
-    }
+    this.#worker?.postMessage({ kind: 'stop' } satisfies FollowerRequest);
+    await this.#exited;
   }
 }
