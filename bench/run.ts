@@ -26,7 +26,7 @@ const SCENARIOS = ['drain', 'null', 'raw', 'latency', 'gateway', 'rebuild', 'htt
 /** Sizes and their defaults (the full run); every one can be set with --<name>. */
 const SIZES = {
   commands: 200_000,
-  warmup: 20_000,
+  warmup: 100_000,
   'latency-commands': 20_000,
   'latency-rate': 1_000,
   'raw-commands': 100_000,
