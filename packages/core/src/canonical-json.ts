@@ -13,19 +13,21 @@ function sortKeys(input: unknown): unknown {
   if (value !== null && typeof value === 'object') {
     const source = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(source).sort()) {
-      // Plain assignment is much faster; only `__proto__` needs defining.
-      if (key === '__proto__') defineOwn(out, key, sortKeys(source[key]));
-      else out[key] = sortKeys(source[key]);
-    }
+    for (const key of Object.keys(source).sort()) defineOwn(out, key, sortKeys(source[key]));
     return out;
   }
   return value;
 }
 
-/** Sets an own property even for the key `__proto__` (plain assignment would change the prototype). */
+/**
+ * Sets an own, enumerable, writable property of a fresh object, even for the key `__proto__` (which
+ * plain assignment would take as the prototype). Every other key is assigned: `defineProperty` per key
+ * cost a few per cent of the processor's CPU.
+ */
 export function defineOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 /**

@@ -136,8 +136,7 @@ function withoutReserved(body: Record<string, unknown>): Record<string, unknown>
   for (const key of Object.keys(body)) {
     if (RESERVED.has(key)) continue;
     // `__proto__` from JSON.parse is an own key: keep it one (assignment would set the prototype).
-    if (key === '__proto__') defineOwn(data, key, body[key]);
-    else data[key] = body[key];
+    defineOwn(data, key, body[key]);
   }
   return data;
 }

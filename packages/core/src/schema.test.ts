@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Infer, s, toJsonSchema, validate } from './schema.ts';
+import fc from 'fast-check';
+import { codePoints, type Infer, s, toJsonSchema, validate } from './schema.ts';
 
 const order = s.object({
   orderId: s.optional(s.id()),
@@ -72,4 +73,18 @@ test('describes itself as JSON Schema', () => {
     type: 'string',
     enum: ['gift', 'plain'],
   });
+});
+
+test('string lengths count characters as the string iterator does, lone surrogates included', () => {
+  const units = fc.oneof(
+    fc.string({ unit: 'binary' }),
+    fc
+      .array(fc.integer({ min: 0xd7f0, max: 0xe010 }), { maxLength: 12 })
+      .map((codes) => String.fromCharCode(...codes)),
+  );
+  fc.assert(fc.property(units, (text) => codePoints(text) === [...text].length));
+  const emoji = s.string({ minLength: 2, maxLength: 2 });
+  assert.equal(validate(emoji, '😀😀').ok, true);
+  assert.equal(validate(emoji, '😀').ok, false);
+  assert.equal(validate(emoji, '\ud800\ud800').ok, true);
 });

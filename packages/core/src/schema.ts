@@ -98,6 +98,22 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
+/** Characters as `[...text].length` counts them (a surrogate pair is one), without the array. */
+export function codePoints(text: string): number {
+  let count = text.length;
+  for (let i = 0; i < text.length - 1; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        count--;
+        i++;
+      }
+    }
+  }
+  return count;
+}
+
 function field(path: string, key: string): string {
   return path === '' ? key : `${path}.${key}`;
 }
@@ -115,7 +131,7 @@ function check(schema: Schema, value: unknown, path: string): SchemaResult<unkno
   switch (schema.kind) {
     case 'string': {
       if (typeof value !== 'string') return fail(path, `${at} must be a string, got ${describe(value)}`);
-      const length = [...value].length;
+      const length = schema.minLength === undefined && schema.maxLength === undefined ? 0 : codePoints(value);
       if (schema.minLength !== undefined && length < schema.minLength)
         return fail(path, `${at} must have at least ${schema.minLength} characters`);
       if (schema.maxLength !== undefined && length > schema.maxLength)
