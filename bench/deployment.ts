@@ -88,7 +88,3 @@ export function percentiles(samples: readonly number[]): { p50: number; p99: num
   const round = (ms: number) => Math.round(ms * 10) / 10;
   return { p50: round(at(0.5)), p99: round(at(0.99)), max: round(sorted.at(-1) ?? Number.NaN) };
 }
-
-/** Sleeps. */
-export const sleep = (ms: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));

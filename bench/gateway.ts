@@ -13,7 +13,8 @@ import { usersProjection } from '@sluice/orders/projections';
 import { openPostgresStore, Projector, parseTopicPartitionKey, type ReadStore } from '@sluice/store';
 import { dropSchema } from '@sluice/store/testing';
 import { startProcessorProcess } from '../packages/kafka/src/testing/processor-process.ts';
-import { type BenchContext, benchDeployment, percentiles, sleep } from './deployment.ts';
+import { sleep } from './clock.ts';
+import { type BenchContext, benchDeployment, percentiles } from './deployment.ts';
 import { Job, type JobCommand } from './job.ts';
 import { checkDeployment } from './readback.ts';
 

@@ -14,7 +14,8 @@ import { Worker } from 'node:worker_threads';
 import { sluiceTopics, topicNames } from '@sluice/kafka';
 import { dropSchema } from '@sluice/store/testing';
 import { registry } from '../apps/orders/shop.ts';
-import { type BenchContext, deleteTopics, percentiles, sleep } from './deployment.ts';
+import { epochNow, sleep } from './clock.ts';
+import { type BenchContext, deleteTopics, percentiles } from './deployment.ts';
 import { agent, type Call, client as httpClient } from './http-client.ts';
 import { Job, type JobCommand, type SeenResult } from './job.ts';
 import type { QueryLoad, QueryLoadResult, QueryStart } from './query-load.ts';
@@ -174,12 +175,12 @@ export async function httpScenario(context: BenchContext) {
     // The queries are sent and timed by a thread of their own: on the command sender's event loop they
     // would also time its pauses (GC, 600 requests a second of bookkeeping).
     const startQueries = await queryLoad({ url, token: OPERATOR, users: seeded, rate: queryRate, seconds });
-    const begin = performance.timeOrigin + performance.now() + 50;
+    const begin = epochNow() + 50;
     const inFlight: Promise<unknown>[] = [];
     const queries = startQueries(begin);
     const commandsDone = (async () => {
       for (const [i, command] of load.entries()) {
-        await sleep(begin + (i * 1000) / rate - (performance.timeOrigin + performance.now()));
+        await sleep(begin + (i * 1000) / rate - epochNow());
         inFlight.push(sender.send(command));
       }
     })();

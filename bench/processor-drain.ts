@@ -14,7 +14,8 @@ import {
   type TopicNames,
 } from '@sluice/kafka';
 import { shopCommands, shopDeciders } from '@sluice/orders/domain';
-import { type BenchContext, benchDeployment, percentiles, preload, sleep } from './deployment.ts';
+import { sleep } from './clock.ts';
+import { type BenchContext, benchDeployment, percentiles, preload } from './deployment.ts';
 import { type CheckReport, Job, type JobCommand } from './job.ts';
 import { nullProcessor, sampleRecords } from './null-processor.ts';
 import { rawTxnProduce } from './raw-txn-produce.ts';

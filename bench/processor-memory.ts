@@ -5,7 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { startProcessorProcess } from '../packages/kafka/src/testing/processor-process.ts';
-import { type BenchContext, benchDeployment, preload, sleep } from './deployment.ts';
+import { sleep } from './clock.ts';
+import { type BenchContext, benchDeployment, preload } from './deployment.ts';
 import { Job } from './job.ts';
 import { checkDeployment } from './readback.ts';
 import { ResultWatcher } from './result-watcher.ts';

@@ -5,7 +5,7 @@
 // than the parent expected would send its backlog at once and time the queueing of its own burst.
 import { once } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
-import { sleep } from './deployment.ts';
+import { epochNow, sleep } from './clock.ts';
 import { agent, client } from './http-client.ts';
 
 /** What the worker is given. */
@@ -38,8 +38,6 @@ export interface QueryLoadResult {
 /** Untimed queries before the measured ones. */
 const WARM_UP_QUERIES = 200;
 
-const now = () => performance.timeOrigin + performance.now();
-
 const load = workerData as QueryLoad;
 const call = client(load.url, load.token);
 let bad = 0;
@@ -62,7 +60,7 @@ const [{ begin }] = (await once(parentPort!, 'message')) as [QueryStart];
 const times: number[] = [];
 const inFlight: Promise<void>[] = [];
 for (let i = 0; i < load.rate * load.seconds; i++) {
-  await sleep(begin + (i * 1000) / load.rate - now());
+  await sleep(begin + (i * 1000) / load.rate - epochNow());
   inFlight.push(query(i).then((took) => void times.push(took)));
 }
 await Promise.all(inFlight);

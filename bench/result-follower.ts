@@ -1,16 +1,16 @@
 // The reading half of `ResultWatcher`, in a worker thread: follows partition 0 of `command-results`
-// (read_committed) from a given offset, counts the results, and posts after each fetch round that
-// brought some: the count, when the first and the last of them arrived (epoch ms), and the latencies
+// (read_committed) from its end when the worker started, which it posts once it knows it (`'ready'`);
+// it then counts the results and posts after each fetch round that brought some: the count, when the first and the last of them arrived (epoch ms), and the latencies
 // of the results somebody said it waits for (`expect` messages from the parent).
 import { parentPort, workerData } from 'node:worker_threads';
 import { decodeCommandResult } from '@sluice/core';
 import { type KafkaConnection, PartitionReader, tpKey } from '@sluice/kafka';
+import { epochNow } from './clock.ts';
 
 /** What the worker is given. */
 export interface FollowerStart {
   readonly connection: KafkaConnection;
   readonly topic: string;
-  readonly from: bigint;
 }
 
 /** What the parent sends it. */
@@ -18,7 +18,7 @@ export type FollowerRequest =
   | { readonly kind: 'expect'; readonly commandId: string; readonly sentAt: number }
   | { readonly kind: 'stop' };
 
-/** What it posts. */
+/** What it posts after its first message, `'ready'`. */
 export interface FollowerProgress {
   readonly count: number;
   readonly firstAt: number;
@@ -27,7 +27,7 @@ export interface FollowerProgress {
   readonly latencies: number[];
 }
 
-const { connection, topic, from } = workerData as FollowerStart;
+const { connection, topic } = workerData as FollowerStart;
 const reader = new PartitionReader({ connection, maxWaitMs: 20, partitionMaxBytes: 8 * 1024 * 1024 });
 const awaiting = new Map<string, number[]>();
 let stopped = false;
@@ -40,15 +40,15 @@ parentPort!.on('message', (request: FollowerRequest) => {
   }
 });
 
-const now = () => performance.timeOrigin + performance.now();
 const key = tpKey(topic, 0);
-let offset = from;
+let [offset = 0n] = await reader.endOffsets(topic);
+parentPort!.postMessage('ready');
 let count = 0;
 let firstAt = 0;
 let lastAt = 0;
 while (!stopped) {
   const round = await reader.fetch([{ topic, partition: 0, offset }]);
-  const at = now();
+  const at = epochNow();
   const latencies: number[] = [];
   for (const record of round.records) {
     const result = record.value ? decodeCommandResult(record.value.toString()) : undefined;

@@ -6,7 +6,7 @@
  */
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import { type KafkaConnection, PartitionReader, type TopicNames } from '@sluice/kafka';
+import type { KafkaConnection, TopicNames } from '@sluice/kafka';
 import type { FollowerProgress, FollowerRequest, FollowerStart } from './result-follower.ts';
 
 /** Counts results as they become visible and times the ones somebody waits for. */
@@ -18,7 +18,7 @@ export class ResultWatcher {
   readonly #connection: KafkaConnection;
   readonly #topic: string;
   #worker: Worker | undefined;
-  #exited: Promise<unknown> = Promise.resolve();
+  #exited: Promise<unknown[]> = Promise.resolve([]);
   #failure: unknown;
   #wake: (() => void) | undefined;
 
@@ -29,11 +29,12 @@ export class ResultWatcher {
 
   /** Starts at the current end of the partition. */
   async start(): Promise<void> {
-    const reader = new PartitionReader({ connection: this.#connection });
-    const [from = 0n] = await reader.endOffsets(this.#topic).finally(() => reader.close());
     const worker = new Worker(new URL('./result-follower.ts', import.meta.url), {
-      workerData: { connection: this.#connection, topic: this.#topic, from } satisfies FollowerStart,
+      workerData: { connection: this.#connection, topic: this.#topic } satisfies FollowerStart,
     });
+    this.#exited = once(worker, 'exit');
+    const [ready] = await Promise.race([once(worker, 'message'), this.#exited]);
+    if (ready !== 'ready') throw new Error(`the result follower ended before it was ready (${ready})`);
     const toLocal = (epoch: number) => epoch - performance.timeOrigin;
     worker.on('message', (progress: FollowerProgress) => {
       if (this.count === 0) this.firstAt = toLocal(progress.firstAt);
@@ -46,7 +47,6 @@ export class ResultWatcher {
       this.#failure = error;
       this.#wake?.();
     });
-    this.#exited = once(worker, 'exit');
     this.#worker = worker;
   }
 

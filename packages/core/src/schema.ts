@@ -131,7 +131,7 @@ function check(schema: Schema, value: unknown, path: string): SchemaResult<unkno
   switch (schema.kind) {
     case 'string': {
       if (typeof value !== 'string') return fail(path, `${at} must be a string, got ${describe(value)}`);
-      const length = schema.minLength === undefined && schema.maxLength === undefined ? 0 : codePoints(value);
+      const length = codePoints(value);
       if (schema.minLength !== undefined && length < schema.minLength)
         return fail(path, `${at} must have at least ${schema.minLength} characters`);
       if (schema.maxLength !== undefined && length > schema.maxLength)
