@@ -15,6 +15,7 @@ import {
   type OutgoingRecord,
   PartitionReader,
   TxnSession,
+  tpKey,
 } from '@sluice/kafka';
 import { type BenchContext, type BenchDeployment, deleteTopics } from './deployment.ts';
 
@@ -46,7 +47,7 @@ export async function sampleRecords(deployment: BenchDeployment): Promise<Record
     const states: FetchedRecord[] = [];
     for (let offset = stateStart; offset < stateEnd; ) {
       const round = await reader.fetch([{ topic: topics.processorState, partition: 0, offset }]);
-      const next = round.next.get(`${topics.processorState}/0`);
+      const next = round.next.get(tpKey(topics.processorState, 0));
       if (next === undefined || next <= offset) break;
       states.push(...round.records.filter((record) => !isCheckpoint(record)));
       offset = next;
