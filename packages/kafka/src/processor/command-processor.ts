@@ -18,6 +18,7 @@ import { writeDeadLetter } from './dead-letters.ts';
 import { type BatchPlan, type CommandRecord, type DecideContext, decideBatch } from './decide-batch.ts';
 import {
   type CommandProcessorOptions,
+  DEFAULT_LINGER_MS,
   DEFAULT_MAX_BATCH,
   decideContextOf,
   type ProcessorLogger,
@@ -113,7 +114,7 @@ export class CommandProcessor {
       try {
         event = await this.#consumer.next({
           maxRecords: this.#options.maxBatch ?? DEFAULT_MAX_BATCH,
-          lingerMs: this.#options.lingerMs ?? 2,
+          lingerMs: this.#options.lingerMs ?? DEFAULT_LINGER_MS,
         });
       } catch (error) {
         if (this.#stopping) return;
