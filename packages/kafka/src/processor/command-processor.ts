@@ -32,6 +32,7 @@ import { stateRecords } from './state-records.ts';
 export type { BatchStages, BatchStats } from './batch-stats.ts';
 export {
   type CommandProcessorOptions,
+  DEFAULT_LINGER_MS,
   DEFAULT_MAX_BATCH,
   type ProcessorLogger,
 } from './processor-options.ts';

@@ -34,11 +34,9 @@ export interface CommandProcessorOptions {
    */
   readonly maxBatch?: number;
   /**
-   * How long to wait for a fuller batch once a command is there (ms). Default 20. The wait overlaps
-   * the commit of the batch before it, so under light load it costs little latency and halves the
-   * transactions: the shop's roles over HTTP (`npm run bench -- --only http`) committed ~38
-   * transactions/s at ~750 commands/s with 20 against ~72/s at ~620 with 2, and sent ~20 % more
-   * commands; send → result at 1,000/s stayed p50 ~20 / p99 ~47–54 ms either way.
+   * How long to wait for a fuller batch once a command is there (ms). Default 20: the wait overlaps
+   * the commit of the batch before it, so under light load it halves the transactions at little
+   * latency (figures in docs/decisions/0007-processor-throughput.md, item 7).
    */
   readonly lingerMs?: number;
   readonly dedupWindow?: number;
