@@ -26,7 +26,20 @@ export interface CommandGatewayOptions {
   readonly replyPartition: number;
   /** How long `send` waits for the result before answering "pending". Default 5 s. */
   readonly timeoutMs?: number;
+  /**
+   * How long a command waits for others to share its produce request (ms); default
+   * {@link DEFAULT_GATEWAY_LINGER_MS}, as Kafka's own producer (`linger.ms`, 5 since Kafka 4.0).
+   * Commands that arrive while a request is in flight wait for it anyway and go in the next one.
+   * 0 sends at once.
+   */
+  readonly lingerMs?: number;
 }
+
+/** The default of {@link CommandGatewayOptions.lingerMs}. */
+export const DEFAULT_GATEWAY_LINGER_MS = 5;
+
+/** Commands in one produce request at most. */
+const MAX_REQUEST_COMMANDS = 1_000;
 
 type CommandMessage = Parameters<SluiceProducer['send']>[0]['messages'][number];
 
@@ -119,16 +132,19 @@ export class CommandGateway {
   #enqueue(record: CommandMessage): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ record, done: (error) => (error ? reject(error) : resolve()) });
-      if (!this.#flushing) void this.#flush();
+      if (this.#flushing) return;
+      this.#flushing = true;
+      const linger = this.#options.lingerMs ?? DEFAULT_GATEWAY_LINGER_MS;
+      if (linger > 0) setTimeout(() => void this.#flush(), linger);
+      else void this.#flush();
     });
   }
 
   /** One produce request for everything queued meanwhile: concurrent HTTP requests share a round trip. */
   async #flush(): Promise<void> {
-    this.#flushing = true;
     try {
       while (this.#queue.length > 0) {
-        const batch = this.#queue.splice(0, 1_000);
+        const batch = this.#queue.splice(0, MAX_REQUEST_COMMANDS);
         try {
           await this.#producer.send({ messages: batch.map((item) => item.record) });
           for (const item of batch) item.done();
