@@ -68,7 +68,10 @@ export function figuresMarkdown(report: Report): string {
     '',
     `Measured ${report.at.slice(0, 16).replace('T', ' ')} UTC in ${report.durationSeconds} s on ${machine.cores} cores ` +
       `(${machine.cpuModel}), ${machine.memGb} GB, Node ${machine.node}, Kafka ${machine.kafka}, ` +
-      `@platformatic/kafka ${machine.platformaticKafka}; ${report.config.partitions} partitions, batch ${report.config.batch}.`,
+      `@platformatic/kafka ${machine.platformaticKafka}; ${report.config.partitions} partitions, batch ${report.config.batch}` +
+      (report.config.processorLingerMs === undefined
+        ? '.'
+        : `, batch wait ${report.config.processorLingerMs} ms, gateway linger ${report.config.gatewayLingerMs} ms.`),
     '',
     '<details><summary>Correctness checks of that run</summary>',
     '',

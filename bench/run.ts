@@ -9,7 +9,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_MAX_BATCH } from '@sluice/kafka';
+import { DEFAULT_GATEWAY_LINGER_MS, DEFAULT_LINGER_MS, DEFAULT_MAX_BATCH } from '@sluice/kafka';
 import { KAFKA_VERSION, type LocalKafka, startLocalKafka } from '@sluice/local-kafka';
 import { DEFAULT_DATABASE_URL } from '@sluice/store';
 import type { BenchContext } from './deployment.ts';
@@ -146,6 +146,8 @@ const report = {
     partitions: context.partitions,
     batch: sizes.batch || DEFAULT_MAX_BATCH,
     nullBatch: sizes.batch || DEFAULT_MAX_BATCH,
+    processorLingerMs: DEFAULT_LINGER_MS,
+    gatewayLingerMs: DEFAULT_GATEWAY_LINGER_MS,
     scenarios: [...only],
   },
   results,
