@@ -6,18 +6,15 @@
  * between, on the same backlog: the null processor and the raw transactional producer (their files).
  * The processor runs in this process with its defaults, exactly as the shop runs it.
  */
-import {
-  CommandProcessor,
-  createProducer,
-  DEFAULT_MAX_BATCH,
-  type KafkaConnection,
-  type TopicNames,
-} from '@sluice/kafka';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { CommandProcessor, DEFAULT_MAX_BATCH, type KafkaConnection, type TopicNames } from '@sluice/kafka';
 import { shopCommands, shopDeciders } from '@sluice/orders/domain';
-import { sleep } from './clock.ts';
+import { epochNow } from './clock.ts';
 import { type BenchContext, benchDeployment, percentiles, preload } from './deployment.ts';
 import { type CheckReport, Job, type JobCommand } from './job.ts';
 import { nullProcessor, sampleRecords } from './null-processor.ts';
+import type { RateDone, RateReady, RateSend, RateStart } from './rate-sender.ts';
 import { rawTxnProduce } from './raw-txn-produce.ts';
 import { checkDeployment } from './readback.ts';
 import { ResultWatcher } from './result-watcher.ts';
@@ -58,7 +55,10 @@ function startProcessor(connection: KafkaConnection, prefix: string, context: Be
   };
 }
 
-/** Sends commands at a fixed rate, each timed from its scheduled send time; one request at a time, like a lingering producer. */
+/**
+ * Sends commands at a fixed rate from a worker thread (`rate-sender.ts`), each timed by the watcher
+ * from its scheduled send time; resolves once the last one was written.
+ */
 async function sendAtRate(
   connection: KafkaConnection,
   topics: TopicNames,
@@ -66,48 +66,29 @@ async function sendAtRate(
   rate: number,
   watcher: ResultWatcher,
 ): Promise<void> {
-  const producer = createProducer(connection);
-  const start = performance.now() + 50;
-  let pending: { topic: string; partition: number; key: Buffer; value: Buffer }[] = [];
-  let inFlight: Promise<unknown> = Promise.resolve();
-  let failure: unknown;
-  let flushing = false;
-  const flush = () => {
-    if (flushing || pending.length === 0) return;
-    flushing = true;
-    const messages = pending;
-    pending = [];
-    inFlight = producer.send({ messages }).then(
-      () => {
-        flushing = false;
-        flush();
-      },
-      (error: unknown) => {
-        failure = error;
-      },
-    );
-  };
+  const worker = new Worker(new URL('./rate-sender.ts', import.meta.url), {
+    workerData: {
+      connection,
+      topic: topics.commands,
+      commands: commands.map(({ partition, key, value }) => ({ partition, key, value })),
+      rate,
+    } satisfies RateSend,
+  });
+  const exited = once(worker, 'exit').then(([code]) => {
+    throw new Error(`the rate sender exited with ${code}`);
+  });
+  exited.catch(() => undefined);
+  const next = () => Promise.race([once(worker, 'message').then(([message]) => message), exited]);
   try {
-    for (let i = 0; i < commands.length; ) {
-      const now = performance.now();
-      while (i < commands.length && start + (i * 1000) / rate <= now) {
-        const command = commands[i]!;
-        watcher.expect(command.commandId, start + (i * 1000) / rate);
-        pending.push({
-          topic: topics.commands,
-          partition: command.partition,
-          key: command.key,
-          value: command.value,
-        });
-        i++;
-      }
-      flush();
-      if (failure) throw failure;
-      await sleep(Math.max(0, start + (i * 1000) / rate - performance.now()));
-    }
-    while (flushing || pending.length > 0) await inFlight;
+    if ((await next()) !== ('ready' satisfies RateReady)) throw new Error('the rate sender did not start');
+    const begin = epochNow() + 50;
+    for (const [i, command] of commands.entries())
+      watcher.expect(command.commandId, begin - performance.timeOrigin + (i * 1000) / rate);
+    worker.postMessage({ begin } satisfies RateStart);
+    const done = (await next()) as RateDone;
+    if (!done.ok) throw new Error(`the rate sender failed: ${done.error}`);
   } finally {
-    await producer.close();
+    await worker.terminate();
   }
 }
 

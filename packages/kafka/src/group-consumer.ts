@@ -133,14 +133,14 @@ export class GroupConsumer {
       }
       if (this.#buffer.length > 0) {
         // Linger: a fuller batch makes one transaction carry more commands.
-        const until = Date.now() + options.lingerMs;
+        const until = performance.now() + options.lingerMs;
         while (
           this.#buffer.length < options.maxRecords &&
           !this.#pending &&
           this.#streamFailure === undefined &&
-          Date.now() < until
+          performance.now() < until
         ) {
-          await this.#waitFor(until - Date.now());
+          await this.#waitFor(until - performance.now());
         }
         if (this.#pending || this.#streamFailure !== undefined) continue;
         const records = this.#buffer.splice(0, options.maxRecords);
