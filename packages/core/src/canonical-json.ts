@@ -1,5 +1,6 @@
 import { encodeBase64url } from './base64url.ts';
 import { sha256 } from './hash.ts';
+import { defineOwn } from './own-property.ts';
 
 /** JSON with object keys sorted at every level, so equal payloads give equal text. */
 export function canonicalJson(value: unknown): string {
@@ -17,17 +18,6 @@ function sortKeys(input: unknown): unknown {
     return out;
   }
   return value;
-}
-
-/**
- * Sets an own, enumerable, writable property of a fresh object, even for the key `__proto__` (which
- * plain assignment would take as the prototype). Every other key is assigned: `defineProperty` per key
- * cost a few per cent of the processor's CPU.
- */
-export function defineOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__')
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  else target[key] = value;
 }
 
 /**

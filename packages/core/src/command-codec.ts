@@ -1,8 +1,8 @@
-import { defineOwn } from './canonical-json.ts';
 import { ErrorCodes, type Failure, failure } from './errors.ts';
 import { type HeaderInput, Headers, JSON_CONTENT_TYPE, readHeader } from './headers.ts';
 import { creationId } from './ids.ts';
 import type { CommandMetadata, DecodedCommand } from './messages.ts';
+import { defineOwn } from './own-property.ts';
 import type { CommandRegistry, CommandTarget } from './registry.ts';
 import { checkId, validate } from './schema.ts';
 

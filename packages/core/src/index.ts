@@ -11,6 +11,7 @@ export * from './hash.ts';
 export * from './headers.ts';
 export * from './ids.ts';
 export type * from './messages.ts';
+export * from './own-property.ts';
 export * from './position-token.ts';
 export * from './registry.ts';
 export * from './schema.ts';

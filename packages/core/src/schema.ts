@@ -1,4 +1,4 @@
-import { defineOwn } from './canonical-json.ts';
+import { defineOwn } from './own-property.ts';
 
 /**
  * A tiny, zero-dependency schema for command payloads: it validates, normalises (ids become strings,

@@ -1,5 +1,5 @@
-import { defineOwn } from './canonical-json.ts';
 import { ErrorCodes, type Failure, failure, SluiceError } from './errors.ts';
+import { defineOwn } from './own-property.ts';
 
 /**
  * Aggregate state as JSON that round-trips Map, Set, Date, bigint, undefined, NaN, ±Infinity and -0.
