@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { shopCommands } from '@sluice/orders/domain';
 import { uniqueName } from '@sluice/testing';
 import { CommandGateway, replyPartitionFor } from './gateway.ts';
+import { readTopic } from './read-topic.ts';
 import { commandSide, startShopProcessor } from './testing/command-fixture.ts';
 import type { TestDeployment } from './testing/deployment.ts';
 
@@ -78,4 +79,30 @@ test('without a linger the same commands take several produce requests', async (
   startShopProcessor(deployment);
   const answered = await Promise.all(outcomes);
   assert.ok(answered.every((outcome) => outcome.status === 'done'));
+});
+
+test('a command still lingering when the gateway closes is sent, and its caller hears "pending"', async (t) => {
+  const deployment = await commandSide(t, 4);
+  const gateway = new CommandGateway({
+    connection: deployment.connection,
+    registry: shopCommands,
+    topicPrefix: deployment.prefix,
+    partitions: deployment.partitions,
+    replyPartition: 0,
+    lingerMs: 500,
+  });
+  await gateway.start();
+  const commandId = randomUUID();
+  const outcome = gateway.send({
+    type: 'UpdateUser',
+    data: { userId: '7', newName: 'Alice' },
+    metadata: { commandId },
+  });
+  await gateway.close();
+  assert.deepEqual(await outcome, { status: 'pending', commandId });
+  const written = await readTopic(deployment.connection, deployment.topics.commands, { expect: 1 });
+  assert.equal(written.length, 1);
+  const [record] = written;
+  const text = [record!.value, ...record!.headers.values()].map(String).join(' ');
+  assert.ok(text.includes(commandId), 'the record is the command sent');
 });

@@ -62,6 +62,8 @@ export class CommandGateway {
   readonly #waiters = new Map<string, Waiter[]>();
   #queue: { record: CommandMessage; done: (error?: unknown) => void }[] = [];
   #flushing = false;
+  /** Settles once the queue has gone out (or failed): `close` waits for it before closing the producer. */
+  #flushed: Promise<void> = Promise.resolve();
   #reading: Promise<void> | undefined;
   #closed = false;
 
@@ -125,6 +127,8 @@ export class CommandGateway {
     }
     this.#waiters.clear();
     await this.#reading?.catch(() => undefined);
+    // Commands already queued still go out: their callers were told "pending", not "failed".
+    await this.#flushed;
     await this.#producer.close();
     await this.#reader.close();
   }
@@ -135,8 +139,10 @@ export class CommandGateway {
       if (this.#flushing) return;
       this.#flushing = true;
       const linger = this.#options.lingerMs ?? DEFAULT_GATEWAY_LINGER_MS;
-      if (linger > 0) setTimeout(() => void this.#flush(), linger);
-      else void this.#flush();
+      this.#flushed =
+        linger > 0
+          ? new Promise<void>((done) => setTimeout(() => done(this.#flush()), linger))
+          : this.#flush();
     });
   }
 
