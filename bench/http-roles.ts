@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { sluiceTopics, topicNames } from '@sluice/kafka';
+import { PROCESSOR_NODE_FLAGS, sluiceTopics, topicNames } from '@sluice/kafka';
 import { dropSchema } from '@sluice/store/testing';
 import { registry } from '../apps/orders/shop.ts';
 import { epochNow, sleep } from './clock.ts';
@@ -28,7 +28,8 @@ const client = (url: string, token = OPERATOR) => httpClient(url, token);
 
 /** Starts one role; resolves once it printed that it is ready. */
 async function startRole(role: string, env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [MAIN, '--role', role], {
+  // Flags as `npm start` gives them (PROCESSOR_NODE_FLAGS); they only matter to the processor.
+  const child = spawn(process.execPath, [...PROCESSOR_NODE_FLAGS, MAIN, '--role', role], {
     env: { ...process.env, ...env, SLUICE_INSTANCE_ID: `bench-${role}` },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

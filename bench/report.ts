@@ -70,8 +70,11 @@ export function figuresMarkdown(report: Report): string {
       `(${machine.cpuModel}), ${machine.memGb} GB, Node ${machine.node}, Kafka ${machine.kafka}, ` +
       `@platformatic/kafka ${machine.platformaticKafka}; ${report.config.partitions} partitions, batch ${report.config.batch}` +
       (report.config.processorLingerMs === undefined
-        ? '.'
-        : `, batch wait ${report.config.processorLingerMs} ms, gateway linger ${report.config.gatewayLingerMs} ms.`),
+        ? ''
+        : `, batch wait ${report.config.processorLingerMs} ms, gateway linger ${report.config.gatewayLingerMs} ms`) +
+      (Array.isArray(report.config.nodeFlags) && report.config.nodeFlags.length > 0
+        ? `; node ${report.config.nodeFlags.join(' ')}.`
+        : '.'),
     '',
     '<details><summary>Correctness checks of that run</summary>',
     '',

@@ -9,7 +9,12 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_GATEWAY_LINGER_MS, DEFAULT_LINGER_MS, DEFAULT_MAX_BATCH } from '@sluice/kafka';
+import {
+  DEFAULT_GATEWAY_LINGER_MS,
+  DEFAULT_LINGER_MS,
+  DEFAULT_MAX_BATCH,
+  PROCESSOR_NODE_FLAGS,
+} from '@sluice/kafka';
 import { KAFKA_VERSION, type LocalKafka, startLocalKafka } from '@sluice/local-kafka';
 import { DEFAULT_DATABASE_URL } from '@sluice/store';
 import type { BenchContext } from './deployment.ts';
@@ -58,6 +63,13 @@ function log(line: string): void {
   const seconds = ((performance.now() - began) / 1000).toFixed(1).padStart(6);
   process.stderr.write(`[${seconds} s] ${line}\n`);
 }
+
+// The drain and latency scenarios run the processor in this process, as `npm start` runs it.
+const missingFlags = PROCESSOR_NODE_FLAGS.filter((flag) => !process.execArgv.includes(flag));
+if (missingFlags.length > 0)
+  log(
+    `note: started without ${missingFlags.join(' ')}; \`npm run bench\` passes them (PROCESSOR_NODE_FLAGS)`,
+  );
 
 const only = new Set(values.only.split(',').map((name) => name.trim()));
 for (const name of only)
@@ -148,6 +160,7 @@ const report = {
     nullBatch: sizes.batch || DEFAULT_MAX_BATCH,
     processorLingerMs: DEFAULT_LINGER_MS,
     gatewayLingerMs: DEFAULT_GATEWAY_LINGER_MS,
+    nodeFlags: process.execArgv,
     scenarios: [...only],
   },
   results,

@@ -3,6 +3,7 @@
  * `npm start` passes `--dev` (dev login on loopback, fulfilment on, a local Kafka when KAFKA_BROKERS
  * is unset). Ctrl-C or SIGTERM stops it in order.
  */
+import { PROCESSOR_NODE_FLAGS } from '@sluice/kafka';
 import { loadShopConfig, type ShopConfig, ShopConfigError } from './config.ts';
 import { type ShopHandles, startShop } from './shop.ts';
 
@@ -35,6 +36,11 @@ async function main(): Promise<void> {
     throw error;
   }
   for (const note of config.notes) say(`note: ${note}`);
+  const missing = PROCESSOR_NODE_FLAGS.filter((flag) => !process.execArgv.includes(flag));
+  if (config.roles.has('processor') && missing.length > 0)
+    say(
+      `note: the processor holds its aggregates in this process; start it with node ${missing.join(' ')} for a heap its size (packages/kafka/README.md)`,
+    );
   if (config.brokers === undefined)
     say(`KAFKA_BROKERS is unset: starting a local Kafka (data in ${config.dataDir}/kafka)…`);
   let handles: ShopHandles | undefined;

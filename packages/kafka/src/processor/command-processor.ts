@@ -34,6 +34,7 @@ export {
   type CommandProcessorOptions,
   DEFAULT_LINGER_MS,
   DEFAULT_MAX_BATCH,
+  PROCESSOR_NODE_FLAGS,
   type ProcessorLogger,
 } from './processor-options.ts';
 

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { PROCESSOR_NODE_FLAGS } from '../processor/processor-options.ts';
 
 const MAIN = fileURLToPath(new URL('./processor-main.ts', import.meta.url));
 
@@ -57,7 +58,10 @@ export class ProcessorProcess {
       SLUICE_SESSION_TIMEOUT_MS: String(options.sessionTimeoutMs ?? 6_000),
     };
     // process.execPath is the Node 24 that runs the tests (node_modules/.bin/node).
-    this.#child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#child = spawn(process.execPath, [...PROCESSOR_NODE_FLAGS, MAIN], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     createInterface({ input: this.#child.stdout! }).on('line', (line) => {
       try {
         this.lines.push(JSON.parse(line) as ProcessorLine);
