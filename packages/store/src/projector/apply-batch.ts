@@ -22,6 +22,24 @@ export interface BatchWork {
   readonly records: readonly DecodedRecord[];
   readonly expected: ReadonlyMap<TopicPartitionKey, bigint | undefined>;
   readonly next: ReadonlyMap<TopicPartitionKey, bigint>;
+  /** The batch's handler work, done by {@link stageAhead} over the batch before it: only written here. */
+  readonly ahead?: StagedTables | undefined;
+  /**
+   * Called with the batch's staged tables once its handler ran cleanly (nothing parked, not
+   * isolated), before they are written: the next batch can be staged over them meanwhile.
+   */
+  readonly onStaged?: ((staged: StagedTables) => void) | undefined;
+}
+
+/** What {@link stageAhead} needs: a batch and the staged tables of the batch before it. */
+export interface AheadWork {
+  readonly store: ReadStore;
+  readonly projection: AnyProjection;
+  readonly version: number;
+  readonly tables: VersionedTables<AnyProjection['tables']>;
+  readonly policy: PoisonPolicy;
+  readonly records: readonly DecodedRecord[];
+  readonly base: StagedTables;
 }
 
 /** What a committed batch did. */
@@ -29,6 +47,11 @@ export interface BatchOutcome {
   readonly applied: number;
   readonly parked: number;
   readonly rowsWritten: number;
+}
+
+/** A committed batch: what it did, and the tables it wrote (the base of the batch after it). */
+export interface AppliedBatch extends BatchOutcome {
+  readonly staged: StagedTables;
 }
 
 /** The key whose order parking keeps. */
@@ -41,11 +64,16 @@ export function parkingKey(projection: AnyProjection, record: DecodedRecord): st
  * One batch, inside the store transaction `tx`: lease check, compare-and-set of the offsets (which
  * also serialises writers), parking, the handler, then set-based writes and the change log.
  */
-export async function applyBatch(tx: StoreTx, work: BatchWork): Promise<BatchOutcome> {
+export async function applyBatch(tx: StoreTx, work: BatchWork): Promise<AppliedBatch> {
   const { store, projection, version } = work;
   if (work.holder !== undefined && !(await store.holdsLease(tx, projection.name, version, work.holder)))
     throw new LeaseLostError(projection.name, version, work.holder);
   await store.commitOffsets(tx, projection.name, version, work.expected, work.next);
+  if (work.ahead !== undefined) {
+    work.onStaged?.(work.ahead);
+    const rowsWritten = await work.ahead.write(store, tx, projection.name, version);
+    return { applied: work.records.length, parked: 0, rowsWritten, staged: work.ahead };
+  }
   const parkedKeys = new Set<string>();
   if (work.policy === 'park')
     for (const parked of await store.listParked(projection.name, version, tx)) parkedKeys.add(parked.key);
@@ -100,8 +128,35 @@ export async function applyBatch(tx: StoreTx, work: BatchWork): Promise<BatchOut
       }
     }
   }
+  if (parked === 0 && !work.isolate) work.onStaged?.(staged);
   const rowsWritten = await staged.write(store, tx, projection.name, version);
-  return { applied, parked, rowsWritten };
+  return { applied, parked, rowsWritten, staged };
+}
+
+/**
+ * A clean batch's handler work, done before its transaction while the batch before it is written:
+ * over `base`, the staged tables of that batch, and under them the committed rows, read outside any
+ * transaction. Only for a version nobody reads yet, under this projector's lease: nobody else writes
+ * its tables, so a row `base` does not hold reads as the batch would read it in its transaction once
+ * the batch before has committed. Undefined when the batch needs its transaction's care (a record
+ * that did not decode, a parked key, a handler error): it is then applied in its transaction as usual.
+ */
+export async function stageAhead(work: AheadWork): Promise<StagedTables | undefined> {
+  const events: ProjectionEvent[] = [];
+  for (const record of work.records) {
+    if (!record.ok) return undefined;
+    events.push(record.event);
+  }
+  const { store, projection } = work;
+  if (work.policy === 'park' && (await store.listParked(projection.name, work.version)).length > 0)
+    return undefined;
+  const staged = new StagedTables(store, undefined, work.tables, work.base);
+  try {
+    if (events.length > 0) await projection.apply(events, staged.view);
+  } catch {
+    return undefined;
+  }
+  return staged;
 }
 
 function failingEvent(record: DecodedRecord): NonNullable<ProjectionError['event']> {

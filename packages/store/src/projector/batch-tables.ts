@@ -15,13 +15,14 @@ export class KeyNotLoadedError extends StoreError {
 export class StagedTable implements BatchTable {
   readonly table: VersionedTable;
   readonly #store: ReadStore;
-  readonly #tx: StoreTx;
-  readonly #base: StagedTable | undefined;
+  readonly #tx: StoreTx | undefined;
+  #base: StagedTable | undefined;
   /** Row key → row, or null for a row known to be absent. */
   readonly #known = new Map<string, Row | null>();
   readonly #changes: RowChange[] = [];
 
-  constructor(store: ReadStore, tx: StoreTx, table: VersionedTable, base?: StagedTable) {
+  /** `tx` undefined: rows are loaded outside any transaction (see `stageAhead`). */
+  constructor(store: ReadStore, tx: StoreTx | undefined, table: VersionedTable, base?: StagedTable) {
     this.#store = store;
     this.#tx = tx;
     this.table = table;
@@ -71,6 +72,11 @@ export class StagedTable implements BatchTable {
     return this.#changes;
   }
 
+  /** Stops reading through the base: its rows are committed, so the store has them. */
+  detach(): void {
+    this.#base = undefined;
+  }
+
   /** Makes a child's reads and writes this table's own (an event that applied cleanly). */
   absorb(child: StagedTable): void {
     for (const [key, row] of child.#known) this.#known.set(key, row);
@@ -92,7 +98,7 @@ export class StagedTable implements BatchTable {
 export class StagedTables<T extends TableMap = TableMap> {
   readonly byName: Record<string, StagedTable>;
 
-  constructor(store: ReadStore, tx: StoreTx, tables: VersionedTables<T>, base?: StagedTables<T>) {
+  constructor(store: ReadStore, tx: StoreTx | undefined, tables: VersionedTables<T>, base?: StagedTables<T>) {
     this.byName = {};
     for (const [name, table] of Object.entries(tables) as Array<[string, VersionedTable]>) {
       this.byName[name] = new StagedTable(store, tx, table, base?.byName[name]);
@@ -102,6 +108,11 @@ export class StagedTables<T extends TableMap = TableMap> {
   /** The view a handler receives. */
   get view(): BatchTables<T> {
     return this.byName as BatchTables<T>;
+  }
+
+  /** See {@link StagedTable.detach}. */
+  detach(): void {
+    for (const table of Object.values(this.byName)) table.detach();
   }
 
   /** Folds a child's work into this one. */

@@ -9,8 +9,9 @@ import {
   type TopicPartitionKey,
   topicPartitionKey,
 } from '../model/topic-partition.ts';
-import { applyBatch } from './apply-batch.ts';
+import { applyBatch, stageAhead } from './apply-batch.ts';
 import { boundBatch } from './batch-bounds.ts';
+import type { StagedTables } from './batch-tables.ts';
 import { type DecodedRecord, decodeRecord, toStoredRecord } from './log-records.ts';
 import { ProgressMeter, type ProjectionProgress } from './progress.ts';
 import type { AnyProjection, VersionedTables } from './projection.ts';
@@ -52,6 +53,16 @@ export class Projector extends EventEmitter {
   #done: Promise<void> | undefined;
   /** The next round, fetched and decoded while the current batch is written. */
   #prefetched: Promise<PreparedRound | undefined> | undefined;
+  /** The tables the last committed batch wrote, while a version is built. */
+  #lastStaged: StagedTables | undefined;
+  /** The next round's handler work, done over a batch's tables while they are written. */
+  #ahead:
+    | {
+        readonly base: StagedTables;
+        readonly round: PreparedRound;
+        readonly staged: Promise<StagedTables | undefined>;
+      }
+    | undefined;
 
   constructor(options: ProjectorOptions) {
     super();
@@ -234,11 +245,14 @@ export class Projector extends EventEmitter {
     for (const [tp, end] of batch.round.lastStable) this.#meter.setEnd(tp, end);
     const { records, next } = batch;
     if (next.size > 0) {
-      // While a version is built, the following round is read and decoded as this one is written.
-      // Not for the serving version: decoding would hold its transactions (and lease row lock) longer.
+      // While a version is built, the following round is read and decoded as this one is written,
+      // and its handler runs over this batch's tables once they are staged. Not for the serving
+      // version: decoding would hold its transactions (and lease row lock) longer.
       if (!this.#active) this.#prefetch(new Map([...positions, ...next]));
-      const outcome = await this.#commit(records, next);
-      if (outcome === undefined) return;
+      const applied = await this.#commit(records, next, await this.#takeAhead(batch));
+      this.#lastStaged = this.#active ? undefined : applied?.staged;
+      if (applied === undefined) return;
+      const { staged, ...outcome } = applied;
       for (const [tp, offset] of next) {
         positions.set(tp, offset);
         this.#expected.set(tp, offset);
@@ -270,6 +284,36 @@ export class Projector extends EventEmitter {
     return { from: positionsKey(positions), round, next, records };
   }
 
+  /**
+   * The handler work staged ahead for `batch`, if it was staged over the tables of the batch that
+   * committed last (not over an attempt that failed) and applied cleanly.
+   */
+  async #takeAhead(batch: PreparedRound): Promise<StagedTables | undefined> {
+    const ahead = this.#ahead;
+    this.#ahead = undefined;
+    if (ahead === undefined || ahead.round !== batch || ahead.base !== this.#lastStaged) return undefined;
+    const staged = await ahead.staged;
+    // The base committed: its rows are the store's now, and it need not be kept.
+    staged?.detach();
+    return staged;
+  }
+
+  /** Starts the handler work of the prefetched round over `base`, the tables of the batch being written. */
+  #stageAhead(base: StagedTables): void {
+    const prefetched = this.#prefetched;
+    if (this.#active || prefetched === undefined) return;
+    const { store, projection } = this.#o;
+    const tables = this.#tables!;
+    const version = this.#version;
+    const policy = this.#o.poison ?? 'stop';
+    void prefetched.then((round) => {
+      if (round === undefined || round.next.size === 0) return;
+      const staged = stageAhead({ store, projection, version, tables, policy, records: round.records, base });
+      // A failed load is the batch's own to meet in its transaction.
+      this.#ahead = { base, round, staged: staged.catch(() => undefined) };
+    });
+  }
+
   #prefetch(positions: Map<TopicPartitionKey, bigint>): void {
     // A failed prefetch is dropped: the next step fetches again and meets the error itself.
     this.#prefetched = this.#prepare(positions).catch(() => undefined);
@@ -287,7 +331,11 @@ export class Projector extends EventEmitter {
     return prepared.from === positionsKey(positions) ? prepared : undefined;
   }
 
-  async #commit(records: DecodedRecord[], next: Map<TopicPartitionKey, bigint>) {
+  async #commit(
+    records: DecodedRecord[],
+    next: Map<TopicPartitionKey, bigint>,
+    ahead: StagedTables | undefined,
+  ) {
     const { store, projection } = this.#o;
     const expected = new Map(this.#expected);
     const retries = this.#o.retries ?? 3;
@@ -306,6 +354,8 @@ export class Projector extends EventEmitter {
             records,
             expected,
             next,
+            ahead: isolate ? undefined : ahead,
+            onStaged: (staged) => this.#stageAhead(staged),
           }),
         );
       } catch (error) {

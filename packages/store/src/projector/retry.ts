@@ -44,7 +44,7 @@ export async function retryProjection(
     await store.commitOffsets(tx, projection.name, version, offsets, offsets);
     const parked = await store.unpark(projection.name, version, options.key, tx);
     const records = parked.map((p) => decodeRecord(p.event as StoredRecord, prefix, projection.upcasters));
-    const result = await applyBatch(tx, {
+    const { staged, ...result } = await applyBatch(tx, {
       store,
       projection,
       version,
