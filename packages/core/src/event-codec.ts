@@ -1,6 +1,6 @@
 import { ErrorCodes, type Failure, failure } from './errors.ts';
 import { type HeaderInput, Headers, JSON_CONTENT_TYPE, readHeader } from './headers.ts';
-import type { Event, EventMetadata, RecordedEvent } from './messages.ts';
+import type { EventMetadata, RecordedEvent } from './messages.ts';
 import type { Upcasters } from './upcasters.ts';
 
 /** An event ready to produce to `<aggregate>-events`. */
@@ -100,8 +100,7 @@ export function decodeEvent(
   const causationId = readHeader(headers, Headers.causationId);
   if (causationId !== undefined) metadata.causationId = causationId;
   if (context.timestamp !== undefined) metadata.recordedAt = context.timestamp;
-  const event: Event = { type, data: payload };
-  return { ok: true, event: { ...event, metadata } };
+  return { ok: true, event: { type, data: payload, metadata } };
 }
 
 /** The aggregate type of an events topic (`shop.order-events` with prefix `shop.` → `order`). */

@@ -32,7 +32,9 @@ export type DecodedRecord =
 /** Turns a fetched record into its storable form. */
 export function toStoredRecord(record: FetchedRecord): StoredRecord {
   const headers: Record<string, string> = {};
-  for (const [name, value] of record.headers) headers[name] = value.toString('utf8');
+  record.headers.forEach((value, name) => {
+    headers[name] = value.toString('utf8');
+  });
   return {
     topic: record.topic,
     partition: record.partition,
@@ -44,13 +46,17 @@ export function toStoredRecord(record: FetchedRecord): StoredRecord {
   };
 }
 
-/** Decodes a record of an events topic or of `command-results`, upcasting old payloads. */
-export function decodeRecord(record: StoredRecord, prefix: string, upcasters?: Upcasters): DecodedRecord {
-  const log: LogPosition = {
-    topic: record.topic,
-    partition: record.partition,
-    offset: BigInt(record.offset),
-  };
+/**
+ * Decodes a record of an events topic or of `command-results`, upcasting old payloads. `offset` is
+ * the record's offset when the caller has it as a bigint already.
+ */
+export function decodeRecord(
+  record: StoredRecord,
+  prefix: string,
+  upcasters?: Upcasters,
+  offset: bigint = BigInt(record.offset),
+): DecodedRecord {
+  const log: LogPosition = { topic: record.topic, partition: record.partition, offset };
   if (record.topic === prefix + COMMAND_RESULTS_TOPIC) return decodeResult(record, log);
   const aggregateType = aggregateTypeOfTopic(record.topic, prefix);
   if (aggregateType === undefined)
@@ -62,7 +68,8 @@ export function decodeRecord(record: StoredRecord, prefix: string, upcasters?: U
     ...(upcasters === undefined ? {} : { upcasters }),
   });
   if (!decoded.ok) return { ok: false, record, code: decoded.code, message: decoded.message };
-  return { ok: true, record, event: { ...decoded.event, log } };
+  const { type, data, metadata } = decoded.event;
+  return { ok: true, record, event: { type, data, metadata, log } };
 }
 
 function decodeResult(record: StoredRecord, log: LogPosition): DecodedRecord {

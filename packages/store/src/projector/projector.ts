@@ -19,10 +19,14 @@ import { LeaseLostError, PoisonEventError, projectionErrorOf } from './projector
 import type { ProjectorOptions } from './projector-options.ts';
 import { dropRetiredTables, prepareProjectionTables } from './tables.ts';
 
-/** A fetched round, bounded and decoded, and the positions it was read from. */
+/**
+ * A fetched round, bounded and decoded, and the positions it was read from. The fetched records
+ * themselves are not kept: a round waits while a batch is written, and they would outlive the young
+ * generation for nothing.
+ */
 interface PreparedRound {
   readonly from: string;
-  readonly round: FetchRound;
+  readonly lastStable: FetchRound['lastStable'];
   readonly next: Map<TopicPartitionKey, bigint>;
   readonly records: DecodedRecord[];
 }
@@ -242,7 +246,7 @@ export class Projector extends EventEmitter {
     if (this.#o.batchDelayMs) await sleep(this.#o.batchDelayMs);
     const positions = this.#positions!;
     const batch = (await this.#takePrefetched(positions)) ?? (await this.#prepare(new Map(positions)));
-    for (const [tp, end] of batch.round.lastStable) this.#meter.setEnd(tp, end);
+    for (const [tp, end] of batch.lastStable) this.#meter.setEnd(tp, end);
     const { records, next } = batch;
     if (next.size > 0) {
       // While a version is built, the following round is read and decoded as this one is written,
@@ -280,8 +284,8 @@ export class Projector extends EventEmitter {
     const prefix = this.#o.topicPrefix ?? '';
     const upcasters = this.#o.projection.upcasters;
     const records =
-      next.size === 0 ? [] : kept.map((r) => decodeRecord(toStoredRecord(r), prefix, upcasters));
-    return { from: positionsKey(positions), round, next, records };
+      next.size === 0 ? [] : kept.map((r) => decodeRecord(toStoredRecord(r), prefix, upcasters, r.offset));
+    return { from: positionsKey(positions), lastStable: round.lastStable, next, records };
   }
 
   /**
