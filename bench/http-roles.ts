@@ -117,7 +117,9 @@ async function queryLoad(load: QueryLoad): Promise<(begin: number) => Promise<Qu
   const worker = new Worker(new URL('./query-load.ts', import.meta.url), { workerData: load });
   const failed = new Promise<never>((_, reject) => {
     worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the query load ended with ${code}`)));
+    // On a loaded machine the exit event once won the race against the worker's last message:
+    // give the message a turn before calling the exit a failure.
+    worker.once('exit', (code) => setImmediate(() => reject(new Error(`the query load ended with ${code}`))));
   });
   const next = () => Promise.race([once(worker, 'message').then(([message]) => message), failed]);
   await next(); // QueryReady
