@@ -61,7 +61,13 @@ async function main(): Promise<void> {
   handles = await startShop(config, {
     onProgress: (message) => say(`  kafka: ${message}`),
     onFatal: (error) => {
-      process.stderr.write(`sluice shop: ${(error as Error).message ?? String(error)}\n`);
+      const message = (error as Error).message ?? String(error);
+      // A part that fails while the shop stops (its clients closed under it) must not cut the stop short.
+      if (stopping) {
+        process.stderr.write(`sluice shop: while stopping: ${message}\n`);
+        return;
+      }
+      process.stderr.write(`sluice shop: ${message}\n`);
       shutdown('fatal', 1);
     },
   });

@@ -108,6 +108,17 @@ export class CommandProcessor {
   }
 
   async #run(): Promise<void> {
+    try {
+      await this.#consume();
+    } catch (error) {
+      // stop() closes the clients under whatever is running, a join or a restore included: once it
+      // was asked for, what fails is the stop's doing, and the next start resynchronises from Kafka.
+      if (!this.#stopping) throw error;
+      this.#log.info({ error: String(error) }, 'stopped while starting or resynchronising');
+    }
+  }
+
+  async #consume(): Promise<void> {
     const commandsTopicId = await this.#reader.topicId(this.#topics.commands);
     this.#context = decideContextOf(this.#options, this.#topics, commandsTopicId);
     await this.#consumer.join();

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Decider } from '@sluice/core';
+import { shopCommands, shopDeciders } from '@sluice/orders/domain';
 import { requireKafka } from '@sluice/testing';
 import { readTopic } from '../read-topic.ts';
 import {
@@ -11,6 +14,7 @@ import {
   waitForResults,
 } from '../testing/command-fixture.ts';
 import { exactlyOnceViolations } from '../testing/exactly-once.ts';
+import { CommandProcessor } from './command-processor.ts';
 
 test('SIGTERM under load finishes the open batch: nothing aborted, nothing half-done, the rest after a restart', async (t) => {
   if (!requireKafka(t)) return;
@@ -44,4 +48,30 @@ test('SIGTERM under load finishes the open batch: nothing aborted, nothing half-
   await waitForResults(deployment.connection, deployment.topics.commandResults, ids);
   const outcome = await readOutcome(deployment, ['user']);
   assert.deepEqual(exactlyOnceViolations({ commandIds: ids, ...outcome, sentOnce: true }), []);
+});
+
+test('stop() while the processor is still starting (joining, restoring) ends start() without an error', async (t) => {
+  if (!requireKafka(t)) return;
+  const deployment = await commandSide(t);
+  await produceCommands(
+    deployment.connection,
+    deployment.topics.commands,
+    updateUserCommands(500, 50),
+    deployment.partitions,
+  );
+  // Stops at several points of the start: before the topic lookup ends, during the join, during restore.
+  for (const afterMs of [0, 5, 50, 200, 600]) {
+    const processor = new CommandProcessor({
+      connection: deployment.connection,
+      registry: shopCommands,
+      deciders: new Map(Object.entries(shopDeciders)) as Map<string, Decider<unknown>>,
+      instanceId: `early-stop-${afterMs}`,
+      topicPrefix: deployment.prefix,
+      partitions: deployment.partitions,
+    });
+    const started = processor.start();
+    await sleep(afterMs);
+    await processor.stop();
+    await assert.doesNotReject(started, `start() after a stop ${afterMs} ms in`);
+  }
 });
