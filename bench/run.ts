@@ -13,7 +13,7 @@ import {
   DEFAULT_GATEWAY_LINGER_MS,
   DEFAULT_LINGER_MS,
   DEFAULT_MAX_BATCH,
-  PROCESSOR_NODE_FLAGS,
+  missingProcessorNodeFlags,
 } from '@sluice/kafka';
 import { KAFKA_VERSION, type LocalKafka, startLocalKafka } from '@sluice/local-kafka';
 import { DEFAULT_DATABASE_URL } from '@sluice/store';
@@ -65,7 +65,7 @@ function log(line: string): void {
 }
 
 // The drain and latency scenarios run the processor in this process, as `npm start` runs it.
-const missingFlags = PROCESSOR_NODE_FLAGS.filter((flag) => !process.execArgv.includes(flag));
+const missingFlags = missingProcessorNodeFlags();
 if (missingFlags.length > 0)
   log(
     `note: started without ${missingFlags.join(' ')}; \`npm run bench\` passes them (PROCESSOR_NODE_FLAGS)`,

@@ -3,7 +3,7 @@
  * `npm start` passes `--dev` (dev login on loopback, fulfilment on, a local Kafka when KAFKA_BROKERS
  * is unset). Ctrl-C or SIGTERM stops it in order.
  */
-import { PROCESSOR_NODE_FLAGS } from '@sluice/kafka';
+import { missingProcessorNodeFlags } from '@sluice/kafka';
 import { loadShopConfig, type ShopConfig, ShopConfigError } from './config.ts';
 import { type ShopHandles, startShop } from './shop.ts';
 
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     throw error;
   }
   for (const note of config.notes) say(`note: ${note}`);
-  const missing = PROCESSOR_NODE_FLAGS.filter((flag) => !process.execArgv.includes(flag));
+  const missing = missingProcessorNodeFlags();
   if (config.roles.has('processor') && missing.length > 0)
     say(
       `note: the processor holds its aggregates in this process; start it with node ${missing.join(' ')} for a heap its size (packages/kafka/README.md)`,

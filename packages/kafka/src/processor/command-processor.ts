@@ -14,6 +14,7 @@ import { DEFAULT_RESULT_PARTITIONS, type TopicNames, topicNames } from '../topic
 import { type GroupGeneration, StaleGenerationError, TxnSession } from '../txn-session.ts';
 import { type PartitionState, StateOverlay } from './aggregate-state.ts';
 import { type StageClock, stageClock, statsOf } from './batch-stats.ts';
+import { writeBatch } from './batch-write.ts';
 import { writeDeadLetter } from './dead-letters.ts';
 import { type BatchPlan, type CommandRecord, type DecideContext, decideBatch } from './decide-batch.ts';
 import {
@@ -26,14 +27,13 @@ import {
   silentLogger,
 } from './processor-options.ts';
 import { restorePartitions } from './restore.ts';
-import { laterPartitions, resultRecords } from './result-records.ts';
-import { stateRecords } from './state-records.ts';
 
 export type { BatchStages, BatchStats } from './batch-stats.ts';
 export {
   type CommandProcessorOptions,
   DEFAULT_LINGER_MS,
   DEFAULT_MAX_BATCH,
+  missingProcessorNodeFlags,
   PROCESSOR_NODE_FLAGS,
   type ProcessorLogger,
 } from './processor-options.ts';
@@ -290,35 +290,13 @@ export class CommandProcessor {
     generation: GroupGeneration,
     clock: StageClock,
   ): Promise<void> {
-    await this.#session.transact(async (txn) => {
-      clock.lap('begin');
-      const offsets = await txn.send(
-        plan.events,
-        laterPartitions(plan, this.#topics, this.#resultPartitions),
-      );
-      clock.lap('events');
-      for (const [commandId, outcome] of plan.outcomes) {
-        const last = outcome.events.at(-1);
-        const entry = plan.remembered.get(commandId);
-        if (last !== undefined && entry) entry.eventOffset = String(offsets[last]);
-      }
-      await txn.send([
-        ...stateRecords(overlay, plan.checkpoints, this.#topics, this.#options.deciders),
-        ...resultRecords(plan, offsets, this.#topics, this.#resultPartitions),
-        ...plan.forwards,
-        ...plan.deadLetters,
-      ]);
-      clock.lap('records');
-      await txn.sendOffsets(
-        [...plan.checkpoints].map(([partition, nextOffset]) => ({
-          topic: this.#topics.commands,
-          partition,
-          nextOffset,
-        })),
-        generation,
-      );
-      clock.lap('offsets');
-    });
+    await this.#session.transact((txn) =>
+      writeBatch(txn, plan, overlay, generation, clock, {
+        topics: this.#topics,
+        deciders: this.#options.deciders,
+        resultPartitions: this.#resultPartitions,
+      }),
+    );
     clock.lap('commit');
     overlay.commitInto(this.#states, plan.checkpoints);
   }

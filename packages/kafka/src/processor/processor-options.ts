@@ -66,6 +66,11 @@ export const PROCESSOR_NODE_FLAGS: readonly string[] = [
   '--no-allocation-site-pretenuring',
 ];
 
+/** The {@link PROCESSOR_NODE_FLAGS} this process was started without. */
+export function missingProcessorNodeFlags(execArgv: readonly string[] = process.execArgv): string[] {
+  return PROCESSOR_NODE_FLAGS.filter((flag) => !execArgv.includes(flag));
+}
+
 /**
  * The byte budget of one partition's records in one produce request: `commands`, `processor-state`
  * and `commands-dlq` take records up to 4 MiB (DESIGN 2), the others the broker's default 1 MiB.

@@ -2,34 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type FetchRound, PartitionReader } from '@sluice/kafka';
+import { PartitionReader } from '@sluice/kafka';
 import { OffsetConflictError, VersionLaggingError } from '../errors.ts';
-import {
-  parseTopicPartitionKey,
-  type TopicPartitionKey,
-  topicPartitionKey,
-} from '../model/topic-partition.ts';
-import { applyBatch, stageAhead } from './apply-batch.ts';
-import { boundBatch } from './batch-bounds.ts';
+import { type TopicPartitionKey, topicPartitionKey } from '../model/topic-partition.ts';
+import { applyBatch } from './apply-batch.ts';
 import type { StagedTables } from './batch-tables.ts';
-import { type DecodedRecord, decodeRecord, toStoredRecord } from './log-records.ts';
+import type { DecodedRecord } from './log-records.ts';
 import { ProgressMeter, type ProjectionProgress } from './progress.ts';
 import type { AnyProjection, VersionedTables } from './projection.ts';
 import { LeaseLostError, PoisonEventError, projectionErrorOf } from './projector-errors.ts';
 import type { ProjectorOptions } from './projector-options.ts';
+import { Rounds } from './rounds.ts';
 import { dropRetiredTables, prepareProjectionTables } from './tables.ts';
-
-/**
- * A fetched round, bounded and decoded, and the positions it was read from. The fetched records
- * themselves are not kept: a round waits while a batch is written, and they would outlive the young
- * generation for nothing.
- */
-interface PreparedRound {
-  readonly from: string;
-  readonly lastStable: FetchRound['lastStable'];
-  readonly next: Map<TopicPartitionKey, bigint>;
-  readonly records: DecodedRecord[];
-}
 
 /**
  * Runs one projection version: holds its lease, reads every source partition by manual assignment,
@@ -55,18 +39,8 @@ export class Projector extends EventEmitter {
   #ticking = false;
   #ticks = 0;
   #done: Promise<void> | undefined;
-  /** The next round, fetched and decoded while the current batch is written. */
-  #prefetched: Promise<PreparedRound | undefined> | undefined;
-  /** The tables the last committed batch wrote, while a version is built. */
-  #lastStaged: StagedTables | undefined;
-  /** The next round's handler work, done over a batch's tables while they are written. */
-  #ahead:
-    | {
-        readonly base: StagedTables;
-        readonly round: PreparedRound;
-        readonly staged: Promise<StagedTables | undefined>;
-      }
-    | undefined;
+  /** Rounds read, decoded and staged ahead while batches are written. */
+  readonly #rounds: Rounds;
 
   constructor(options: ProjectorOptions) {
     super();
@@ -78,6 +52,7 @@ export class Projector extends EventEmitter {
       maxWaitMs: options.maxWaitMs ?? 200,
       ...(options.partitionMaxBytes === undefined ? {} : { partitionMaxBytes: options.partitionMaxBytes }),
     });
+    this.#rounds = new Rounds(this.#reader, options);
   }
 
   /** The version this projector builds. */
@@ -156,7 +131,7 @@ export class Projector extends EventEmitter {
       if (this.#holding)
         await this.#o.store.releaseLease(this.#o.projection.name, this.#version, this.holder);
       this.#holding = false;
-      await this.#takePrefetched();
+      await this.#rounds.takePrefetched();
       await this.#reader.close();
     }
   }
@@ -222,7 +197,7 @@ export class Projector extends EventEmitter {
   }
 
   async #seek(): Promise<void> {
-    await this.#takePrefetched();
+    await this.#rounds.takePrefetched();
     const stored = await this.#o.store.readOffsets(this.#o.projection.name, this.#version);
     const positions = new Map<TopicPartitionKey, bigint>();
     this.#expected = new Map();
@@ -245,16 +220,17 @@ export class Projector extends EventEmitter {
   async #step(): Promise<void> {
     if (this.#o.batchDelayMs) await sleep(this.#o.batchDelayMs);
     const positions = this.#positions!;
-    const batch = (await this.#takePrefetched(positions)) ?? (await this.#prepare(new Map(positions)));
+    const batch =
+      (await this.#rounds.takePrefetched(positions)) ?? (await this.#rounds.prepare(new Map(positions)));
     for (const [tp, end] of batch.lastStable) this.#meter.setEnd(tp, end);
     const { records, next } = batch;
     if (next.size > 0) {
       // While a version is built, the following round is read and decoded as this one is written,
       // and its handler runs over this batch's tables once they are staged. Not for the serving
       // version: decoding would hold its transactions (and lease row lock) longer.
-      if (!this.#active) this.#prefetch(new Map([...positions, ...next]));
-      const applied = await this.#commit(records, next, await this.#takeAhead(batch));
-      this.#lastStaged = this.#active ? undefined : applied?.staged;
+      if (!this.#active) this.#rounds.prefetch(new Map([...positions, ...next]));
+      const applied = await this.#commit(records, next, await this.#rounds.takeAhead(batch));
+      this.#rounds.committed(this.#active ? undefined : applied?.staged);
       if (applied === undefined) return;
       const { staged, ...outcome } = applied;
       for (const [tp, offset] of next) {
@@ -272,67 +248,6 @@ export class Projector extends EventEmitter {
     }
     await this.#maybeActivate();
     this.emit('progress', this.progress());
-  }
-
-  /** Fetches one round from `positions`, keeps at most a batch of it, and decodes that. */
-  async #prepare(positions: Map<TopicPartitionKey, bigint>): Promise<PreparedRound> {
-    const round = await this.#reader.fetch(
-      [...positions].map(([tp, offset]) => ({ ...parseTopicPartitionKey(tp), offset })),
-    );
-    const limit = this.#o.maxBatchRecords ?? 20_000;
-    const { kept, next } = boundBatch(round.records, round.next, positions, limit);
-    const prefix = this.#o.topicPrefix ?? '';
-    const upcasters = this.#o.projection.upcasters;
-    const records =
-      next.size === 0 ? [] : kept.map((r) => decodeRecord(toStoredRecord(r), prefix, upcasters, r.offset));
-    return { from: positionsKey(positions), lastStable: round.lastStable, next, records };
-  }
-
-  /**
-   * The handler work staged ahead for `batch`, if it was staged over the tables of the batch that
-   * committed last (not over an attempt that failed) and applied cleanly.
-   */
-  async #takeAhead(batch: PreparedRound): Promise<StagedTables | undefined> {
-    const ahead = this.#ahead;
-    this.#ahead = undefined;
-    if (ahead === undefined || ahead.round !== batch || ahead.base !== this.#lastStaged) return undefined;
-    const staged = await ahead.staged;
-    // The base committed: its rows are the store's now, and it need not be kept.
-    staged?.detach();
-    return staged;
-  }
-
-  /** Starts the handler work of the prefetched round over `base`, the tables of the batch being written. */
-  #stageAhead(base: StagedTables): void {
-    const prefetched = this.#prefetched;
-    if (this.#active || prefetched === undefined) return;
-    const { store, projection } = this.#o;
-    const tables = this.#tables!;
-    const version = this.#version;
-    const policy = this.#o.poison ?? 'stop';
-    void prefetched.then((round) => {
-      if (round === undefined || round.next.size === 0) return;
-      const staged = stageAhead({ store, projection, version, tables, policy, records: round.records, base });
-      // A failed load is the batch's own to meet in its transaction.
-      this.#ahead = { base, round, staged: staged.catch(() => undefined) };
-    });
-  }
-
-  #prefetch(positions: Map<TopicPartitionKey, bigint>): void {
-    // A failed prefetch is dropped: the next step fetches again and meets the error itself.
-    this.#prefetched = this.#prepare(positions).catch(() => undefined);
-  }
-
-  /**
-   * Waits for the round in flight (the reader serves one caller at a time) and returns it if it was
-   * read from `positions`; a round read from elsewhere (after a failed batch, a seek) is dropped.
-   */
-  async #takePrefetched(positions?: Map<TopicPartitionKey, bigint>): Promise<PreparedRound | undefined> {
-    const pending = this.#prefetched;
-    this.#prefetched = undefined;
-    const prepared = await pending;
-    if (prepared === undefined || positions === undefined) return undefined;
-    return prepared.from === positionsKey(positions) ? prepared : undefined;
   }
 
   async #commit(
@@ -359,7 +274,9 @@ export class Projector extends EventEmitter {
             expected,
             next,
             ahead: isolate ? undefined : ahead,
-            onStaged: (staged) => this.#stageAhead(staged),
+            onStaged: (staged) => {
+              if (!this.#active) this.#rounds.stageAhead(staged, this.#version, this.#tables!);
+            },
           }),
         );
       } catch (error) {
@@ -402,8 +319,4 @@ export class Projector extends EventEmitter {
     }
     if (this.#o.stopWhenActive) this.#stopping = true;
   }
-}
-
-function positionsKey(positions: ReadonlyMap<TopicPartitionKey, bigint>): string {
-  return [...positions].map(([tp, offset]) => `${tp}@${offset}`).join(',');
 }
