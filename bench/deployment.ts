@@ -15,6 +15,8 @@ import type { JobCommand } from './job.ts';
 /** Settings and services shared by the scenarios. */
 export interface BenchContext {
   readonly brokers: readonly string[];
+  /** Process ids of the brokers this run started (empty with `--brokers`). */
+  readonly brokerPids: readonly number[];
   readonly partitions: number;
   readonly sizes: Readonly<Record<string, number>>;
   readonly databaseUrl: string;

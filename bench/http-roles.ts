@@ -18,6 +18,7 @@ import { epochNow, sleep } from './clock.ts';
 import { type BenchContext, deleteTopics, percentiles } from './deployment.ts';
 import { agent, type Call, client as httpClient } from './http-client.ts';
 import { Job, type JobCommand, type SeenResult } from './job.ts';
+import { BACKGROUND_NICE, lowerPriority } from './priorities.ts';
 import type { QueryLoad, QueryLoadResult, QueryStart } from './query-load.ts';
 import { readUserEvents } from './readback.ts';
 
@@ -149,6 +150,7 @@ export async function httpScenario(context: BenchContext) {
     SLUICE_READ_SCHEMA: schema,
   };
   const children: ChildProcess[] = [];
+  let restorePriority = () => {};
   try {
     log('http: starting the processor, projector and api processes');
     // The first process creates the topics and tables; the others find them.
@@ -178,6 +180,9 @@ export async function httpScenario(context: BenchContext) {
     // The queries are sent and timed by a thread of their own: on the command sender's event loop they
     // would also time its pauses (GC, 600 requests a second of bookkeeping).
     const startQueries = await queryLoad({ url, token: OPERATOR, users: seeded, rate: queryRate, seconds });
+    // While the queries are timed the throughput parts run at the lower priority (see priorities.ts).
+    const [processor, projector] = children;
+    restorePriority = lowerPriority([processor!.pid!, projector!.pid!, ...context.brokerPids], log);
     const begin = epochNow() + 50;
     const inFlight: Promise<unknown>[] = [];
     const queries = startQueries(begin);
@@ -190,6 +195,8 @@ export async function httpScenario(context: BenchContext) {
     const { times: queryTimes, bad: badQueries } = await queries;
     await commandsDone;
     await Promise.all(inFlight);
+    restorePriority();
+    restorePriority = () => {};
     const query = percentiles(queryTimes);
     log(`http: items query ${JSON.stringify(query)}`);
     for (const child of children.splice(0).reverse()) await stopRole(child);
@@ -216,10 +223,18 @@ export async function httpScenario(context: BenchContext) {
         loadRate: rate,
         queryRate,
         queryMs: query,
+        // The nice value of the processor and projector while queries were timed, and of the broker
+        // (only one this run started).
+        queryPhaseNice: {
+          roles: BACKGROUND_NICE,
+          broker: context.brokerPids.length > 0 ? BACKGROUND_NICE : 0,
+        },
       },
       checks,
     };
   } finally {
+    restorePriority();
+    restorePriority = () => {};
     agent.destroy();
     for (const child of children.reverse()) await stopRole(child);
     await deleteTopics(

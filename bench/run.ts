@@ -95,6 +95,7 @@ if (!brokers) {
 // Store helpers (schemas dropped at the end) read the database from the environment.
 process.env.DATABASE_URL = values['database-url'];
 const context: BenchContext = {
+  brokerPids: localKafka?.nodes.map((node) => node.pid()).filter((pid) => pid !== undefined) ?? [],
   brokers,
   partitions: Number(values.partitions),
   sizes,

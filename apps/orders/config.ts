@@ -27,6 +27,8 @@ export interface ShopConfig {
   readonly instanceId: string;
   readonly server: ServerConfig;
   readonly fulfilment: { readonly mode: 'auto' | 'off'; readonly everyMs: number };
+  /** `SLUICE_QUERY_CACHE`: query answers the API keeps until their projection changes; 0 turns it off. */
+  readonly queryCacheEntries: number;
   /** Started by `npm start` (`--dev`): development defaults apply. */
   readonly dev: boolean;
   /** Things worth telling the person starting the shop (generated secrets, refused dev login). */
@@ -174,6 +176,7 @@ export function parseShopConfig(env: Env, argv: readonly string[], kept: KeptVal
     instanceId,
     server,
     fulfilment: { mode: fulfilmentText, everyMs: positive(env, 'SLUICE_FULFILMENT_EVERY_MS', 3000) },
+    queryCacheEntries: env.SLUICE_QUERY_CACHE === '0' ? 0 : positive(env, 'SLUICE_QUERY_CACHE', 10_000),
     dev,
     notes,
   };

@@ -214,7 +214,13 @@ export async function startShop(config: ShopConfig, options: StartShopOptions = 
       });
       await gateway.start();
       closers.push(() => gateway.close());
-      const readSide = new ReadSide({ store, projections, topicPrefix: prefix });
+      const readSide = new ReadSide({
+        store,
+        projections,
+        topicPrefix: prefix,
+        cache: config.queryCacheEntries > 0 && { maxEntries: config.queryCacheEntries },
+      });
+      closers.push(() => readSide.close());
       const queries = new ShopQueries(readSide);
       projectionAdmin = new StoreProjectionAdmin({
         store,

@@ -65,6 +65,12 @@ export {
   UnknownProjectionError,
 } from './projector/projector-errors.ts';
 export type { BatchReport, ProjectorOptions } from './projector/projector-options.ts';
+export {
+  DEFAULT_QUERY_CACHE_ENTRIES,
+  QueryCache,
+  type QueryCacheOptions,
+  type QueryCacheStats,
+} from './projector/query-cache.ts';
 export { ReadSide, type ReadSideOptions } from './projector/read-side.ts';
 export {
   REBUILD_BATCH_RECORDS,

@@ -180,8 +180,12 @@ export interface ReadStore<Tx extends StoreTx = StoreTx> {
   lastChangePosition(projection: string): Promise<bigint>;
   /** Deletes change-log entries older than `olderThanMs`; returns how many. */
   pruneChanges(olderThanMs: number): Promise<number>;
-  /** Calls `onWake` after a transaction appending changes for `projection` commits (in any process on PostgreSQL). */
-  subscribeChanges(projection: string, onWake: () => void): Promise<Unsubscribe>;
+  /**
+   * Calls `onWake` after a transaction appending changes for `projection` commits (in any process on
+   * PostgreSQL). `onLost`, when given, is called when wake-ups may have been missed (the listening
+   * connection dropped); a wake-up follows once notifications flow again.
+   */
+  subscribeChanges(projection: string, onWake: () => void, onLost?: () => void): Promise<Unsubscribe>;
 
   /** Parks a poison event in the batch's transaction. */
   parkEvent(tx: Tx, event: ParkedEvent): Promise<void>;

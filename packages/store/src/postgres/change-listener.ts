@@ -1,6 +1,11 @@
 import pg from 'pg';
 import type { Unsubscribe } from '../read-store.ts';
 
+interface Subscriber {
+  readonly onWake: () => void;
+  readonly onLost: (() => void) | undefined;
+}
+
 /**
  * One dedicated connection that LISTENs on the change channel and wakes in-process subscribers by
  * projection. If the connection drops it reconnects with backoff and then wakes everybody, since
@@ -10,7 +15,7 @@ export class ChangeListener {
   readonly #connectionString: string;
   readonly #channel: string;
   readonly #onError: (error: Error) => void;
-  readonly #subscribers = new Map<string, Set<() => void>>();
+  readonly #subscribers = new Map<string, Set<Subscriber>>();
   #client: pg.Client | undefined;
   #connecting: Promise<void> | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
@@ -31,14 +36,15 @@ export class ChangeListener {
     this.#onError = onError;
   }
 
-  /** Registers `onWake` for a projection; connects on first use. */
-  async subscribe(projection: string, onWake: () => void): Promise<Unsubscribe> {
+  /** Registers `onWake` (and `onLost`, told when the connection drops) for a projection; connects on first use. */
+  async subscribe(projection: string, onWake: () => void, onLost?: () => void): Promise<Unsubscribe> {
     const set = this.#subscribers.get(projection) ?? new Set();
     this.#subscribers.set(projection, set);
-    set.add(onWake);
+    const subscriber: Subscriber = { onWake, onLost };
+    set.add(subscriber);
     if (this.#client === undefined) await this.#ensureConnected();
     return async () => {
-      set.delete(onWake);
+      set.delete(subscriber);
       if (set.size === 0) this.#subscribers.delete(projection);
     };
   }
@@ -52,6 +58,8 @@ export class ChangeListener {
   }
 
   #ensureConnected(): Promise<void> {
+    // A subscriber may have reconnected ahead of the retry timer.
+    if (this.#client !== undefined) return Promise.resolve();
     this.#connecting ??= this.#connect();
     return this.#connecting;
   }
@@ -84,12 +92,13 @@ export class ChangeListener {
   #wake(projection: string | undefined): void {
     const targets =
       projection === undefined ? [...this.#subscribers.values()] : [this.#subscribers.get(projection)];
-    for (const set of targets) for (const onWake of set ?? []) onWake();
+    for (const set of targets) for (const { onWake } of set ?? []) onWake();
   }
 
   #lost(client: pg.Client, error: Error): void {
     if (this.#closed || this.#client !== client) return;
     this.#client = undefined;
+    for (const set of this.#subscribers.values()) for (const { onLost } of set) onLost?.();
     this.#onError(error);
     client.end().catch(() => undefined);
     this.#scheduleReconnect();

@@ -37,8 +37,8 @@ export async function openPostgresStore(options: PostgresStoreOptions = {}): Pro
   const listener = new ChangeListener(connectionString, channel, `sluice-listener:${schema}`, onError);
   const notifier: ChangeNotifier = {
     notify: (tx: SqlTx, projection: string) => notifyChangesSql(tx.db, channel, projection),
-    subscribe: (projection: string, onWake: () => void): Promise<Unsubscribe> =>
-      listener.subscribe(projection, onWake),
+    subscribe: (projection: string, onWake: () => void, onLost?: () => void): Promise<Unsubscribe> =>
+      listener.subscribe(projection, onWake, onLost),
     close: () => listener.close(),
   };
   const store = new SqlReadStore('postgres', db, schema, notifier);

@@ -5,6 +5,7 @@ import type { ChangeEntry, ReadStore } from '../read-store.ts';
 import { type ChangeFeedOptions, changeFeed } from './change-feed.ts';
 import type { AnyProjection, TableMap, VersionedTables } from './projection.ts';
 import { ProjectionBehindError, UnknownProjectionError } from './projector-errors.ts';
+import { QueryCache, type QueryCacheOptions, type QueryCacheStats } from './query-cache.ts';
 import { prepareProjectionTables } from './tables.ts';
 import { WakeSignal } from './wake-signal.ts';
 
@@ -13,6 +14,11 @@ export interface ReadSideOptions {
   readonly store: ReadStore;
   readonly projections: readonly AnyProjection[];
   readonly topicPrefix?: string;
+  /**
+   * Keeps `findRows` answers in memory until the projection's next change notification (see
+   * {@link QueryCache}): `true` for the defaults, or its options. Off by default.
+   */
+  readonly cache?: boolean | QueryCacheOptions;
 }
 
 /** What queries need from the projections: the active tables, read-your-writes waits, change feeds. */
@@ -23,11 +29,24 @@ export class ReadSide {
   readonly #tables = new Map<string, VersionedTables<TableMap>>();
   /** The active version each projection had when last looked up: queries confirm it as they read. */
   readonly #lastActive = new Map<string, number>();
+  readonly #cache: QueryCache | undefined;
 
   constructor(options: ReadSideOptions) {
     this.store = options.store;
     this.#prefix = options.topicPrefix ?? '';
     this.#byName = new Map(options.projections.map((p) => [p.name, p]));
+    const cache = options.cache ?? false;
+    if (cache !== false) this.#cache = new QueryCache(this.store, cache === true ? {} : cache);
+  }
+
+  /** The query cache's counters, when it is on. */
+  cacheStats(): QueryCacheStats | undefined {
+    return this.#cache?.stats();
+  }
+
+  /** Stops the query cache's notifications (the store is the caller's to close). */
+  async close(): Promise<void> {
+    await this.#cache?.close();
   }
 
   /** The projection named `name`; throws `UNKNOWN_PROJECTION`. */
@@ -65,13 +84,19 @@ export class ReadSide {
   async findRows(name: string, table: string, where: Row = {}): Promise<Row[]> {
     const known = this.#lastActive.get(name);
     if (known !== undefined) {
+      const cached = this.#cache?.lookup(name, known, table, where);
+      if (cached !== undefined && 'rows' in cached) return [...cached.rows];
       const tables = await this.#tablesOf(name, known);
       // A version retired long enough ago has had its tables dropped: the statement fails, and the
       // tables are resolved again below (which also surfaces any other error).
       const found = await this.store
         .findActiveRows(name, this.#table(name, tables, table), where)
         .catch(() => undefined);
-      if (found?.activeVersion === known) return found.rows;
+      if (found?.activeVersion === known) {
+        const miss = cached?.miss;
+        if (miss !== undefined) this.#cache!.store(miss, found.rows);
+        return found.rows;
+      }
     }
     const tables = await this.tables(name);
     return this.store.findRows(this.#table(name, tables, table), where);
@@ -107,7 +132,11 @@ export class ReadSide {
     const wake = await WakeSignal.open(this.store, name);
     try {
       for (;;) {
-        if (await this.isSatisfied(name, decoded.token)) return;
+        if (await this.isSatisfied(name, decoded.token)) {
+          // Cached answers may predate what the token names until its notification arrives.
+          this.#cache?.invalidate(name);
+          return;
+        }
         const left = deadline - performance.now();
         if (left <= 0) throw new ProjectionBehindError(name, timeoutMs);
         // Notifications come with every batch that changed rows; the re-check covers those that did not.

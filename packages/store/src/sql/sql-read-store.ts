@@ -45,7 +45,7 @@ import {
 export interface ChangeNotifier {
   /** Called inside the transaction that appended changes for `projection`. */
   notify(tx: SqlTx, projection: string): Promise<void>;
-  subscribe(projection: string, onWake: () => void): Promise<Unsubscribe>;
+  subscribe(projection: string, onWake: () => void, onLost?: () => void): Promise<Unsubscribe>;
   close(): Promise<void>;
 }
 
@@ -174,8 +174,8 @@ export class SqlReadStore implements ReadStore<SqlTx> {
     return pruneChangesSql(this.#db, this.schema, olderThanMs);
   }
 
-  subscribeChanges(projection: string, onWake: () => void): Promise<Unsubscribe> {
-    return this.#notifier.subscribe(projection, onWake);
+  subscribeChanges(projection: string, onWake: () => void, onLost?: () => void): Promise<Unsubscribe> {
+    return this.#notifier.subscribe(projection, onWake, onLost);
   }
 
   parkEvent(tx: SqlTx, event: ParkedEvent): Promise<void> {
