@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { sql } from 'kysely';
 import type { Row } from '../model/row-changes.ts';
 import { topicPartitionKey } from '../model/topic-partition.ts';
@@ -65,6 +65,18 @@ async function cachedReadSide(kind: StoreKind) {
   return { ...opened, readSide, write, name, warm };
 }
 
+/** {@link cachedReadSide} with user 1 named Ada, answered from the cache; closed after the test. */
+async function warmReadSide(t: TestContext, kind: StoreKind) {
+  const side = await cachedReadSide(kind);
+  t.after(async () => {
+    await side.readSide.close();
+    await side.close();
+  });
+  await side.write({ user_id: '1', name: 'Ada' }, true);
+  await side.warm();
+  return side;
+}
+
 const kinds: StoreKind[] = ['memory', 'pglite', 'postgres'];
 for (const kind of kinds) {
   describe(`query cache on ${kind}`, async () => {
@@ -75,13 +87,7 @@ for (const kind of kinds) {
     it('answers from memory until the projection changes, then reads the change', {
       skip: unavailable,
     }, async (t) => {
-      const side = await cachedReadSide(kind);
-      t.after(async () => {
-        await side.readSide.close();
-        await side.close();
-      });
-      await side.write({ user_id: '1', name: 'Ada' }, true);
-      await side.warm();
+      const side = await warmReadSide(t, kind);
       assert.equal(await side.name(), 'Ada');
       // A write that sends no notification is not seen: the answer comes from memory.
       await side.write({ user_id: '1', name: 'Bea' }, false);
@@ -97,13 +103,7 @@ for (const kind of kinds) {
     });
 
     it('reads what a position token names after waiting for it', { skip: unavailable }, async (t) => {
-      const side = await cachedReadSide(kind);
-      t.after(async () => {
-        await side.readSide.close();
-        await side.close();
-      });
-      await side.write({ user_id: '1', name: 'Ada' }, true);
-      await side.warm();
+      const side = await warmReadSide(t, kind);
       const token = await side.write({ user_id: '1', name: 'Bea' }, false);
       assert.equal(await side.name(), 'Ada');
       await side.readSide.waitForPosition(projection.name, token, 2000);
@@ -117,13 +117,7 @@ describe('query cache with a lost PostgreSQL listener', async () => {
   it('caches nothing while notifications cannot arrive, and again once they do', {
     skip: unavailable,
   }, async (t) => {
-    const side = await cachedReadSide('postgres');
-    t.after(async () => {
-      await side.readSide.close();
-      await side.close();
-    });
-    await side.write({ user_id: '1', name: 'Ada' }, true);
-    await side.warm();
+    const side = await warmReadSide(t, 'postgres');
     const store = side.store as SqlReadStore;
     await store.transaction(async (tx) => {
       await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
