@@ -1,9 +1,8 @@
-import { sha1, utf8 } from './hash.ts';
+import { sha1, toHex, utf8 } from './hash.ts';
 
 /** Formats 16 bytes as a UUID string. */
 function formatUuid(bytes: Uint8Array): string {
-  let hex = '';
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
+  const hex = toHex(bytes);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
