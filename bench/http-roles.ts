@@ -195,11 +195,12 @@ export async function httpScenario(context: BenchContext) {
     const { times: queryTimes, bad: badQueries } = await queries;
     await commandsDone;
     await Promise.all(inFlight);
-    const loadSeconds = (epochNow() - begin) / 1000;
+    // What the command load achieved while queries were timed (sent to answered).
+    const loadCommandsPerSec = Math.round(load.length / ((epochNow() - begin) / 1000));
     restorePriority();
     restorePriority = () => {};
     const query = percentiles(queryTimes);
-    log(`http: items query ${JSON.stringify(query)}, commands at ${Math.round(load.length / loadSeconds)}/s`);
+    log(`http: items query ${JSON.stringify(query)}, commands at ${loadCommandsPerSec}/s`);
     for (const child of children.splice(0).reverse()) await stopRole(child);
     const connection = { brokers: context.brokers, clientId: `${prefix}check` };
     const events = await readUserEvents(connection, topicNames(prefix));
@@ -222,8 +223,7 @@ export async function httpScenario(context: BenchContext) {
         commands: commands.length,
         concurrency: sizes.httpConcurrency,
         loadRate: rate,
-        // What the command load achieved while queries were timed (sent to answered).
-        loadCommandsPerSec: Math.round(load.length / loadSeconds),
+        loadCommandsPerSec,
         queryRate,
         queryMs: query,
         // The nice value of the processor and projector while queries were timed, and of the broker
