@@ -24,27 +24,36 @@ const asCommand = (command: JobCommand) => ({
   metadata: { commandId: command.commandId },
 });
 
-/** Calls `onWake` after every committed batch of the projection (and every 100 ms regardless). */
+/** Calls `onOffsets` after every committed batch of the projection (and every 100 ms regardless). */
 async function visibleOffsets(
   store: ReadStore,
   topic: string,
   onOffsets: (next: { topic: string; partition: number; nextOffset: bigint }[]) => void,
 ) {
   let stopped = false;
+  // A notification that arrives while the offsets are read is kept for the next turn: dropped, the
+  // loop would sleep until the next batch's notification (or 100 ms) and time that wait too.
+  let changed = false;
   let wake: (() => void) | undefined;
-  const unsubscribe = await store.subscribeChanges(usersProjection.name, () => wake?.());
+  const unsubscribe = await store.subscribeChanges(usersProjection.name, () => {
+    changed = true;
+    wake?.();
+  });
   const loop = (async () => {
     while (!stopped) {
+      changed = false;
       const offsets = await store.readOffsets(usersProjection.name, usersProjection.version);
       onOffsets(
         [...offsets]
           .map(([tp, nextOffset]) => ({ ...parseTopicPartitionKey(tp), nextOffset }))
           .filter((entry) => entry.topic === topic),
       );
+      if (changed || stopped) continue;
       await new Promise<void>((resolve) => {
         wake = resolve;
         setTimeout(resolve, 100);
       });
+      wake = undefined;
     }
   })();
   return async () => {

@@ -281,7 +281,8 @@ export class GroupConsumer {
 
   #waitFor(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
+      // `until - now` can come out a hair below zero, which Node warns about.
+      const timer = setTimeout(done, Math.max(0, ms));
       const previous = this.#wake;
       function done() {
         clearTimeout(timer);

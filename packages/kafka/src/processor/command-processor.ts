@@ -16,7 +16,13 @@ import { type PartitionState, StateOverlay } from './aggregate-state.ts';
 import { type StageClock, stageClock, statsOf } from './batch-stats.ts';
 import { writeBatch } from './batch-write.ts';
 import { writeDeadLetter } from './dead-letters.ts';
-import { type BatchPlan, type CommandRecord, type DecideContext, decideBatch } from './decide-batch.ts';
+import {
+  type BatchPlan,
+  type CommandRecord,
+  type DecideContext,
+  decideBatch,
+  decideBatchInSlices,
+} from './decide-batch.ts';
 import {
   type CommandProcessorOptions,
   DEFAULT_LINGER_MS,
@@ -38,9 +44,13 @@ export {
   type ProcessorLogger,
 } from './processor-options.ts';
 
-/** A batch in flight: the next one is decided on its overlay; `done` settles `true` once it committed. */
+/**
+ * A batch in flight: the next one is decided on its overlay once `decided` settled; `done` settles
+ * `true` once it committed.
+ */
 interface Batch {
   readonly overlay: StateOverlay;
+  readonly decided: Promise<unknown>;
   readonly done: Promise<boolean>;
 }
 
@@ -145,6 +155,8 @@ export class CommandProcessor {
         // The next batch is decided while this one is written: at most one batch in flight.
         const earlier = this.#batch;
         this.#batch = this.#pipelined(event.records, earlier);
+        // The batch after it is decided on its overlay: only once all of this one's decisions are in it.
+        await this.#batch.decided;
         if (earlier) {
           await earlier.done;
           // Let this batch send its first request before the next one is decided, so the two overlap.
@@ -221,15 +233,18 @@ export class CommandProcessor {
     const started = performance.now();
     const clock = stageClock();
     const overlay = new StateOverlay(this.#states, earlier?.overlay);
-    let plan: BatchPlan | undefined;
-    let failure: unknown;
-    try {
-      plan = decideBatch(records, overlay, this.#decideContext());
-    } catch (error) {
-      failure = error;
-    }
-    clock.lap('decide');
+    // In slices, so that the earlier batch's responses are handled while this one is decided.
+    const decided: Promise<{ plan?: BatchPlan; failure?: unknown }> = decideBatchInSlices(
+      records,
+      overlay,
+      this.#decideContext(),
+    ).then(
+      (plan) => ({ plan }),
+      (failure: unknown) => ({ failure }),
+    );
     const write = async (): Promise<boolean> => {
+      const { plan, failure } = await decided;
+      clock.lap('decide');
       const committedBefore = earlier === undefined || (await earlier.done.catch(() => false));
       clock.lap('wait');
       if (this.#streamEpoch !== streamEpoch) return false;
@@ -251,7 +266,7 @@ export class CommandProcessor {
     const done = write();
     // A fatal error reaches #run through the next `await earlier.done`; meanwhile it is not unhandled.
     done.catch(() => undefined);
-    return { overlay, done };
+    return { overlay, decided, done };
   }
 
   /** Decides and writes a batch on the committed state alone; `true` when it committed. */

@@ -9,11 +9,12 @@ import {
   reject,
   s,
 } from '@sluice/core';
+import fc from 'fast-check';
 import { partitionForKey } from '../partitioning.ts';
 import { topicNames } from '../topics.ts';
 import { headerOf } from '../txn-records.ts';
 import { type PartitionState, StateOverlay } from './aggregate-state.ts';
-import { type CommandRecord, type DecideContext, decideBatch } from './decide-batch.ts';
+import { type CommandRecord, type DecideContext, decideBatch, decideBatchInSlices } from './decide-batch.ts';
 
 // A counter that refuses to go below zero, and throws (a bug) on a magic amount.
 type Counter = { readonly value: number };
@@ -194,4 +195,55 @@ test('a duplicate of a rejected command gets the identical result, message inclu
   assert.deepEqual(codes(plan), ['OK', 'NEGATIVE', 'NEGATIVE']);
   assert.deepEqual(plan.replies[2]?.outcome.result, plan.replies[1]?.outcome.result);
   assert.equal(plan.replies[1]?.outcome.result.message, 'would go below zero');
+});
+
+/** What a plan says, without the generated event ids: comparable between two decides of one batch. */
+function summary(plan: ReturnType<typeof decideBatch>) {
+  return {
+    results: plan.replies.map(({ outcome, replyTo }) => ({
+      ...outcome.result,
+      events: outcome.events,
+      replyTo,
+    })),
+    events: plan.events.map((e) => [e.topic, e.partition, headerOf(e, Headers.version), String(e.value)]),
+    deadLetters: plan.deadLetters.length,
+    checkpoints: [...plan.checkpoints],
+  };
+}
+
+test('decided in slices, a batch gets the plan it gets in one piece, whatever the slice size', async () => {
+  const command = fc.record({
+    counter: fc.constantFrom('c1', 'c2', 'c3'),
+    amount: fc.constantFrom(-7, -1, 2, 5, 13),
+    id: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'),
+  });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(command, { minLength: 1, maxLength: 40 }),
+      fc.integer({ min: 1, max: 41 }),
+      async (commands, size) => {
+        const records = commands.map(({ counter, amount, id }) =>
+          record({ type: 'Add', counterId: counter, amount, commandId: `${counter}-${id}` }),
+        );
+        const whole = decideBatch(records, fresh().overlay, context);
+        const sliced = await decideBatchInSlices(records, fresh().overlay, context, size);
+        assert.deepEqual(summary(sliced), summary(whole));
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+test('between slices the event loop takes its turn', async () => {
+  const records = Array.from({ length: 10 }, (_, i) =>
+    record({ type: 'Add', counterId: 'c1', amount: 1, commandId: `turn-${i}` }),
+  );
+  const { overlay } = fresh();
+  let decidedWhenOthersRan: number | undefined;
+  setImmediate(() => {
+    decidedWhenOthersRan = overlay.get(partitionForKey('c1', P), 'counter/c1')?.version ?? 0;
+  });
+  const plan = await decideBatchInSlices(records, overlay, context, 3);
+  assert.equal(plan.events.length, 10);
+  assert.equal(decidedWhenOthersRan, 3, 'a callback queued before the decide ran after its first slice');
 });

@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import {
   type CommandRegistry,
   type CommandResult,
@@ -86,13 +87,41 @@ export interface BatchPlan {
   readonly checkpoints: Map<number, bigint>;
 }
 
+/** Records decided between two turns of the event loop by {@link decideBatchInSlices}. */
+export const DECIDE_SLICE = 100;
+
 /** Decides every record of a batch against the overlay, in order. Never throws for bad input or decider bugs. */
 export function decideBatch(
   records: readonly CommandRecord[],
   overlay: StateOverlay,
   ctx: DecideContext,
 ): BatchPlan {
-  const plan: BatchPlan = {
+  const plan = emptyPlan();
+  decideSlice(records, 0, records.length, overlay, ctx, plan);
+  return plan;
+}
+
+/**
+ * {@link decideBatch}, `sliceSize` records at a time with a turn of the event loop between slices. The
+ * processor decides a batch while the one before it is written; in one piece (~10 µs a command) the
+ * decide held that batch's produce responses for up to the whole decide before they were handled.
+ */
+export async function decideBatchInSlices(
+  records: readonly CommandRecord[],
+  overlay: StateOverlay,
+  ctx: DecideContext,
+  sliceSize = DECIDE_SLICE,
+): Promise<BatchPlan> {
+  const plan = emptyPlan();
+  for (let from = 0; from < records.length; from += sliceSize) {
+    if (from > 0) await setImmediate();
+    decideSlice(records, from, Math.min(records.length, from + sliceSize), overlay, ctx, plan);
+  }
+  return plan;
+}
+
+function emptyPlan(): BatchPlan {
+  return {
     events: [],
     replies: [],
     outcomes: new Map(),
@@ -101,13 +130,24 @@ export function decideBatch(
     deadLetters: [],
     checkpoints: new Map(),
   };
+}
+
+/** Decides `records[from, to)` into `plan`; the `mid-batch` fault point sits at the batch's middle. */
+function decideSlice(
+  records: readonly CommandRecord[],
+  from: number,
+  to: number,
+  overlay: StateOverlay,
+  ctx: DecideContext,
+  plan: BatchPlan,
+): void {
   const middle = Math.floor(records.length / 2);
-  records.forEach((record, index) => {
+  for (let index = from; index < to; index++) {
+    const record = records[index]!;
     if (index === middle) faultPoint('mid-batch');
     decideRecord(record, overlay, ctx, plan);
     plan.checkpoints.set(record.partition, record.offset + 1n);
-  });
-  return plan;
+  }
 }
 
 function decideRecord(
