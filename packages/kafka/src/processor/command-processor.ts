@@ -44,10 +44,7 @@ export {
   type ProcessorLogger,
 } from './processor-options.ts';
 
-/**
- * A batch in flight: the next one is decided on its overlay once `decided` settled; `done` settles
- * `true` once it committed.
- */
+/** A batch in flight: the next is decided on its overlay once `decided` settled; `done` is `true` once committed. */
 interface Batch {
   readonly overlay: StateOverlay;
   readonly decided: Promise<unknown>;
