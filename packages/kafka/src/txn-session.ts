@@ -154,21 +154,18 @@ export class TxnSession {
       const txn = this.#openTransaction('send');
       if (records.length === 0) return [];
       this.#touched = true;
-      const sent: [OutgoingRecord[], Map<string, bigint>][] = [];
+      const sent: [OutgoingRecord[], NonNullable<ProduceResult['offsets']>][] = [];
       try {
         if (laterPartitions.length > 0) await addPartitions(txn, [...records, ...laterPartitions]);
         for (const chunk of produceChunks(records, this.#options.partitionBatchBytes ?? defaultBatchBytes)) {
           const result: ProduceResult = await txn.send({ messages: chunk.map(toMessage) });
-          const baseOffsets = new Map(
-            (result.offsets ?? []).map((entry) => [`${entry.topic}/${entry.partition}`, entry.offset]),
-          );
-          sent.push([chunk, baseOffsets]);
+          sent.push([chunk, result.offsets ?? []]);
         }
       } catch (error) {
         throw this.#fail(error, records[0]?.topic ?? '');
       }
       faultPoint('after-send');
-      return sent.flatMap(([chunk, baseOffsets]) => recordOffsets(chunk, baseOffsets));
+      return sent.flatMap(([chunk, reported]) => recordOffsets(chunk, reported));
     });
   }
 
