@@ -134,8 +134,13 @@ export async function processorScenario(
 
     log('processor: draining the backlog');
     const constructedAt = performance.now();
+    // The processor's thread: how busy it was, and its CPU time per command (GC on it included).
+    const loopBefore = performance.eventLoopUtilization();
+    const cpuBefore = process.threadCpuUsage();
     let processor = startProcessor(deployment.connection, deployment.prefix, context);
     await watcher.waitForCount(backlog.length);
+    const loop = performance.eventLoopUtilization(loopBefore);
+    const cpu = process.threadCpuUsage(cpuBefore);
     const { batches } = processor;
     await processor.stop();
     const drainSeconds = (watcher.lastAt - watcher.firstAt) / 1000;
@@ -145,6 +150,8 @@ export async function processorScenario(
       commands: backlog.length,
       seconds: Number(drainSeconds.toFixed(2)),
       startupSeconds: Number(((watcher.firstAt - constructedAt) / 1000).toFixed(2)),
+      threadBusy: Number(loop.utilization.toFixed(3)),
+      threadCpuUsPerCommand: Number(((cpu.user + cpu.system) / backlog.length).toFixed(1)),
       batches: batches.count,
       avgBatch: Math.round(batches.commands / batches.count),
       largestBatch: batches.largest,
