@@ -1,23 +1,62 @@
 import { encodeBase64url } from './base64url.ts';
 import { sha256 } from './hash.ts';
-import { defineOwn } from './own-property.ts';
 
-/** JSON with object keys sorted at every level, so equal payloads give equal text. */
+/**
+ * JSON with object keys sorted at every level, so equal payloads give equal text: what
+ * `JSON.stringify` gives for a copy of `value` with its keys inserted in sorted order. Written in one
+ * pass: sorted copies of every object cost the processor ~5 % of its allocations.
+ */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value)) ?? 'null';
+  return writeValue(value) ?? 'null';
 }
 
-function sortKeys(input: unknown): unknown {
+/** `value` as canonical JSON, or undefined where JSON has no value for it (undefined, functions). */
+function writeValue(input: unknown): string | undefined {
   const toJson = (input as { toJSON?: unknown } | null | undefined)?.toJSON;
   const value = typeof toJson === 'function' ? toJson.call(input) : input;
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const source = value as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(source).sort()) defineOwn(out, key, sortKeys(source[key]));
-    return out;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let i = 0; i < value.length; i++) text += `${i === 0 ? '' : ','}${writeValue(value[i]) ?? 'null'}`;
+    return `${text}]`;
   }
-  return value;
+  const source = value as Record<string, unknown>;
+  const keys = sortInPlace(Object.keys(source));
+  let text = '{';
+  for (const key of keys) {
+    const member = writeValue(source[key]);
+    if (member !== undefined) text += `${text.length === 1 ? '' : ','}${JSON.stringify(key)}:${member}`;
+  }
+  return `${text}}`;
+}
+
+/**
+ * The order of the keys of a copy made by inserting `keys` sorted: array indexes first, ascending (as
+ * `Object.keys` already gives them), then the other keys by UTF-16 code units. A few keys (the usual
+ * payload) are sorted by insertion, with no working copy.
+ */
+function sortInPlace(keys: string[]): string[] {
+  let from = 0;
+  while (from < keys.length && isArrayIndex(keys[from]!)) from++;
+  if (keys.length - from > 16) {
+    const rest = keys.slice(from).sort();
+    for (let i = 0; i < rest.length; i++) keys[from + i] = rest[i]!;
+    return keys;
+  }
+  for (let i = from + 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    for (; j >= from && keys[j]! > key; j--) keys[j + 1] = keys[j]!;
+    keys[j + 1] = key;
+  }
+  return keys;
+}
+
+function isArrayIndex(key: string): boolean {
+  const first = key.charCodeAt(0);
+  if (!(first >= 48 && first <= 57)) return false;
+  const n = Number(key);
+  return Number.isInteger(n) && n < 4294967295 && String(n) === key;
 }
 
 /**

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { canonicalJson } from './canonical-json.ts';
+
+/** The earlier implementation: a copy with keys inserted in sorted order, then JSON.stringify. */
+function sortedCopyJson(value: unknown): string {
+  const sortKeys = (input: unknown): unknown => {
+    const toJson = (input as { toJSON?: unknown } | null | undefined)?.toJSON;
+    const value = typeof toJson === 'function' ? toJson.call(input) : input;
+    if (Array.isArray(value)) return value.map(sortKeys);
+    if (value !== null && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(value).sort())
+        Object.defineProperty(out, key, {
+          value: sortKeys((value as Record<string, unknown>)[key]),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      return out;
+    }
+    return value;
+  };
+  return JSON.stringify(sortKeys(value)) ?? 'null';
+}
+
+test('canonicalJson writes what JSON.stringify writes for a sorted copy, for any value', () => {
+  const odd = fc.oneof(
+    fc.constant(undefined),
+    fc.constant(() => 1),
+    fc.date({ noInvalidDate: true }),
+    fc.double(),
+    fc.constant(Number.NaN),
+  );
+  const value = fc.letrec((tie) => ({
+    node: fc.oneof(
+      { depthSize: 'small' },
+      fc.jsonValue(),
+      odd,
+      fc.array(tie('node'), { maxLength: 5 }),
+      fc.dictionary(
+        fc.oneof(
+          fc.string(),
+          fc.constantFrom('__proto__', 'toJSON', 'a', 'B', '1', '01', '10', '-1', '4294967295', '4294967294'),
+        ),
+        tie('node'),
+        {
+          maxKeys: 24,
+        },
+      ),
+    ),
+  })).node;
+  fc.assert(
+    fc.property(value, (v) => assert.equal(canonicalJson(v), sortedCopyJson(v))),
+    { numRuns: 5_000 },
+  );
+});
