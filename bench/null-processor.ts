@@ -166,6 +166,8 @@ export async function nullProcessor(
       coordinatorId: consumer.coordinatorId ?? -1,
     };
     let done = 0;
+    // This thread's CPU time per command, to set beside the processor's (`threadCpuUsPerCommand`).
+    const cpuBefore = process.threadCpuUsage();
     let firstAt = 0;
     let lastAt = 0;
     let transactions = 0;
@@ -200,12 +202,14 @@ export async function nullProcessor(
       lastAt = performance.now();
       if (firstAt === 0) firstAt = lastAt;
     }
+    const cpu = process.threadCpuUsage(cpuBefore);
     await stream.close();
     const seconds = (lastAt - firstAt) / 1000;
     const figures = {
       commandsPerSec: Math.round(total / seconds),
       seconds: Number(seconds.toFixed(2)),
       transactions,
+      threadCpuUsPerCommand: Number(((cpu.user + cpu.system) / total).toFixed(1)),
       recordsPerCommand: 3,
       recordBytes: {
         event: (templates.event.value?.length ?? 0) + (templates.event.key?.length ?? 0),
@@ -213,7 +217,7 @@ export async function nullProcessor(
         result: (templates.result.value?.length ?? 0) + (templates.result.key?.length ?? 0),
       },
     };
-    context.log(`null: ${figures.commandsPerSec}/s`);
+    context.log(`null: ${figures.commandsPerSec}/s, ${figures.threadCpuUsPerCommand} µs of CPU per command`);
     return figures;
   } finally {
     await session.close().catch(() => undefined);
