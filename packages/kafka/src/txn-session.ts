@@ -21,11 +21,11 @@ import {
 } from './kafka-errors.ts';
 import {
   addPartitions,
+  asMessages,
   offsetMessage,
   produceChunks,
   recordOffsets,
   type Transaction,
-  toMessage,
 } from './txn-records.ts';
 
 /** A record written inside a transaction. The partition is explicit: the writer always knows it. */
@@ -156,9 +156,9 @@ export class TxnSession {
       this.#touched = true;
       const sent: [OutgoingRecord[], NonNullable<ProduceResult['offsets']>][] = [];
       try {
-        if (laterPartitions.length > 0) await addPartitions(txn, [...records, ...laterPartitions]);
+        if (laterPartitions.length > 0) await addPartitions(txn, records, laterPartitions);
         for (const chunk of produceChunks(records, this.#options.partitionBatchBytes ?? defaultBatchBytes)) {
-          const result: ProduceResult = await txn.send({ messages: chunk.map(toMessage) });
+          const result: ProduceResult = await txn.send({ messages: asMessages(chunk) });
           sent.push([chunk, result.offsets ?? []]);
         }
       } catch (error) {
