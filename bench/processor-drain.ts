@@ -183,8 +183,7 @@ async function drainAgain(context: BenchContext): Promise<DrainFigures & { check
     await preload(deployment, backlog);
     const watcher = new ResultWatcher(deployment.connection, deployment.topics);
     await watcher.start();
-    const figures = await drain(context, deployment, backlog.length, watcher);
-    await watcher.stop();
+    const figures = await drain(context, deployment, backlog.length, watcher).finally(() => watcher.stop());
     const checks = await checkDeployment(deployment.connection, deployment.topics, job.ledger, context.log);
     return { ...figures, checks };
   } finally {

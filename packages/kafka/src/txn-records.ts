@@ -93,8 +93,9 @@ function maxByteLength(value: Buffer | string | undefined): number {
 }
 
 /**
- * Adds the partitions of `lists` to the transaction in one request. The library's `addPartitions` reads only each
- * topic's partition count from the metadata (to wrap the partition number); ours are always in range.
+ * Adds the partitions of `lists` to the transaction in one request. The library's `addPartitions`
+ * reads only each topic's partition count from the metadata (to wrap the partition number); ours are
+ * always in range.
  */
 export function addPartitions(
   txn: Transaction,
