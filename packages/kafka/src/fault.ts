@@ -9,7 +9,12 @@ export type FaultPoint = 'after-send' | 'after-offsets' | 'before-commit' | 'dur
  * Safety rules a test may switch off with `SLUICE_UNSAFE=<rule>[,<rule>]` (only when `NODE_ENV=test`),
  * to prove that the tests notice when the rule is missing.
  */
-export type SafetyRule = 'no-barrier' | 'no-overlay' | 'no-dedup' | 'no-read-committed-patch';
+export type SafetyRule =
+  | 'no-barrier'
+  | 'no-overlay'
+  | 'no-dedup'
+  | 'no-read-committed-patch'
+  | 'no-forecast-check';
 
 const reached = new Map<FaultPoint, number>();
 // Read once: these run per command on the hot path, and process.env lookups are not free.

@@ -14,7 +14,7 @@ import { DEFAULT_RESULT_PARTITIONS, type TopicNames, topicNames } from '../topic
 import { type GroupGeneration, StaleGenerationError, TxnSession } from '../txn-session.ts';
 import { type PartitionState, StateOverlay } from './aggregate-state.ts';
 import { type StageClock, stageClock, statsOf } from './batch-stats.ts';
-import { writeBatch } from './batch-write.ts';
+import { type BatchWriteContext, writeBatch } from './batch-write.ts';
 import { writeDeadLetter } from './dead-letters.ts';
 import {
   type BatchPlan,
@@ -23,6 +23,7 @@ import {
   decideBatch,
   decideBatchInSlices,
 } from './decide-batch.ts';
+import { OffsetForecast, OffsetForecastMissedError } from './offset-forecast.ts';
 import {
   type CommandProcessorOptions,
   DEFAULT_LINGER_MS,
@@ -33,16 +34,6 @@ import {
   silentLogger,
 } from './processor-options.ts';
 import { restorePartitions } from './restore.ts';
-
-export type { BatchStages, BatchStats } from './batch-stats.ts';
-export {
-  type CommandProcessorOptions,
-  DEFAULT_LINGER_MS,
-  DEFAULT_MAX_BATCH,
-  missingProcessorNodeFlags,
-  PROCESSOR_NODE_FLAGS,
-  type ProcessorLogger,
-} from './processor-options.ts';
 
 /** A batch in flight: the next is decided on its overlay once `decided` settled; `done` is `true` once committed. */
 interface Batch {
@@ -66,6 +57,8 @@ export class CommandProcessor {
   readonly #log: ProcessorLogger;
   #session: TxnSession;
   #states = new Map<number, PartitionState>();
+  readonly #forecast = new OffsetForecast();
+  readonly #writeContext: BatchWriteContext;
   #assignment: Assignment | undefined;
   #context: DecideContext | undefined;
   #fencedInARow = 0;
@@ -90,6 +83,12 @@ export class CommandProcessor {
     });
     this.#reader = new PartitionReader({ connection: options.connection });
     this.#session = this.#newSession();
+    this.#writeContext = {
+      topics: this.#topics,
+      deciders: options.deciders,
+      resultPartitions: options.resultPartitions ?? DEFAULT_RESULT_PARTITIONS,
+      forecast: this.#forecast,
+    };
   }
 
   /** Joins the group and processes until {@link stop}; the promise settles when the loop ends. */
@@ -175,6 +174,7 @@ export class CommandProcessor {
     this.#assignment = assignment;
     this.#streamEpoch++;
     this.#fencedInARow = 0;
+    this.#forecast.forget();
     await this.#session.abort().catch(() => undefined);
     // Registering the transactional id fences a crashed predecessor and aborts what it left open; until
     // then its offsets keep the committed offsets unstable for up to the transaction timeout (15 s).
@@ -286,10 +286,6 @@ export class CommandProcessor {
     }
   }
 
-  get #resultPartitions(): number {
-    return this.#options.resultPartitions ?? DEFAULT_RESULT_PARTITIONS;
-  }
-
   #decideContext(): DecideContext {
     if (!this.#context) throw new Error('The processor has not started');
     return this.#context;
@@ -302,14 +298,11 @@ export class CommandProcessor {
     generation: GroupGeneration,
     clock: StageClock,
   ): Promise<void> {
-    await this.#session.transact((txn) =>
-      writeBatch(txn, plan, overlay, generation, clock, {
-        topics: this.#topics,
-        deciders: this.#options.deciders,
-        resultPartitions: this.#resultPartitions,
-      }),
+    const offsets = await this.#session.transact((txn) =>
+      writeBatch(txn, plan, overlay, generation, clock, this.#writeContext),
     );
     clock.lap('commit');
+    this.#forecast.committed(plan.events, offsets);
     overlay.commitInto(this.#states, plan.checkpoints);
   }
 
@@ -319,6 +312,14 @@ export class CommandProcessor {
     records: readonly ConsumedRecord[],
     generation: GroupGeneration,
   ): Promise<void> {
+    // An aborted transaction left abort markers in the events partitions it wrote.
+    this.#forecast.forget();
+    if (error instanceof OffsetForecastMissedError) {
+      this.#forecast.missed();
+      this.#log.warn({ error: error.message }, 'event offsets forecast wrongly; writing the batch again');
+      await this.#process(records);
+      return;
+    }
     if (error instanceof ProducerFencedError) {
       this.#fencedInARow++;
       this.#log.warn({ fencedInARow: this.#fencedInARow }, 'producer fenced; dropping state');

@@ -152,11 +152,58 @@ const abortedCommands: Scenario = async (t, unsafe) => {
   return outcome(deployment, ids, true);
 };
 
+/**
+ * Another producer's aborted transaction in an events partition between two batches (a zombie's):
+ * the offsets forecast for the second batch are wrong, and it must be written again.
+ */
+const foreignWriter: Scenario = async (t, unsafe) => {
+  const deployment = await commandSide(t);
+  const child = startChild(t, deployment, unsafe ? { unsafe } : {});
+  const send = async (commands: readonly ReturnType<typeof rename>[]) => {
+    await produceCommands(deployment.connection, deployment.topics.commands, commands, deployment.partitions);
+    await waitForResults(
+      deployment.connection,
+      deployment.topics.commandResults,
+      commands.map((c) => c.commandId),
+    );
+  };
+  const first = [rename('u1', 'Ada')];
+  await send(first);
+  const zombie = new TxnSession({
+    connection: deployment.connection,
+    transactionalId: `${deployment.prefix}zombie`,
+  });
+  await zombie.begin();
+  await zombie.send([
+    {
+      topic: deployment.topics.events('user'),
+      partition: partitionForKey('u1', deployment.partitions),
+      key: 'u1',
+      value: '{}',
+    },
+  ]);
+  await zombie.abort();
+  await zombie.close();
+  const second = [rename('u1', 'Grace'), rename('u1', 'Hopper')];
+  await send(second);
+  if (!unsafe)
+    assert.ok(
+      child.lines.some((line) => String(line.message).startsWith('event offsets forecast wrongly')),
+      'the forecast missed',
+    );
+  return outcome(
+    deployment,
+    [...first, ...second].map((c) => c.commandId),
+    true,
+  );
+};
+
 for (const [rule, scenario, name] of [
   ['no-dedup', redelivery, 'a redelivered command id'],
   ['no-overlay', abortedBatch, 'an aborted, bisected batch'],
   ['no-barrier', partitionComesBack, 'a partition that moves away and comes back'],
   ['no-read-committed-patch', abortedCommands, 'aborted transactions in commands'],
+  ['no-forecast-check', foreignWriter, "another producer's records in an events partition"],
 ] as const) {
   test(`safety rule ${rule}: ${name} is exactly-once with it and breaks without it`, async (t) => {
     if (!requireKafka(t)) return;

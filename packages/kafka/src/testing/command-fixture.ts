@@ -7,7 +7,8 @@ import { testBrokers, uniqueName } from '@sluice/testing';
 import { createProducer, type KafkaConnection } from '../client.ts';
 import { PartitionReader, tpKey } from '../partition-reader.ts';
 import { partitionForKey } from '../partitioning.ts';
-import { CommandProcessor, type CommandProcessorOptions } from '../processor/command-processor.ts';
+import { CommandProcessor } from '../processor/command-processor.ts';
+import type { CommandProcessorOptions } from '../processor/processor-options.ts';
 import { type TestDeployment, testDeployment } from './deployment.ts';
 import { type EventView, eventViews, resultsById } from './exactly-once.ts';
 import {

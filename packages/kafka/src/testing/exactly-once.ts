@@ -1,4 +1,4 @@
-import { type CommandResult, decodeCommandResult } from '@sluice/core';
+import { type CommandResult, decodeCommandResult, decodePositionToken } from '@sluice/core';
 import type { ReadRecord } from '../read-topic.ts';
 
 /** An event as the checks see it. */
@@ -71,6 +71,7 @@ export function exactlyOnceViolations(input: ExactlyOnceInput): string[] {
   for (const [aggregateType, events] of input.events) {
     const versions = new Map<string, number>();
     const byCommand = new Map<string, number[]>();
+    const lastEvent = new Map<string, EventView>();
     for (const event of events) {
       const key = `${aggregateType}/${event.aggregateId}`;
       const expected = (versions.get(key) ?? 0) + 1;
@@ -81,6 +82,7 @@ export function exactlyOnceViolations(input: ExactlyOnceInput): string[] {
       versions.set(key, Math.max(expected, event.version));
       const ownKey = `${key}@${event.commandId}`;
       byCommand.set(ownKey, [...(byCommand.get(ownKey) ?? []), event.version]);
+      lastEvent.set(ownKey, event);
     }
     for (const [ownKey, owned] of byCommand) {
       const [key = '', commandId = ''] = ownKey.split('@');
@@ -100,10 +102,30 @@ export function exactlyOnceViolations(input: ExactlyOnceInput): string[] {
         const key = `${aggregateType}/${result.aggregateId}`;
         if ((versions.get(key) ?? 0) < result.version)
           add(`${key}: command ${commandId} accepted at version ${result.version}, but no such event`);
-        if (result.position !== undefined && !byCommand.has(`${key}@${commandId}`))
-          add(`${key}: command ${commandId} has a position but no events`);
+        if (result.position === undefined) continue;
+        const last = lastEvent.get(`${key}@${commandId}`);
+        if (!last) add(`${key}: command ${commandId} has a position but no events`);
+        else if (!pointsAt(result.position, last))
+          add(
+            `${key}: command ${commandId} has position ${describe(result.position)}, its last event is at ` +
+              `${last.partition}/${last.offset}`,
+          );
       }
     }
   }
   return violations;
+}
+
+/** Whether a result's position token names the partition and offset of the command's last event. */
+function pointsAt(position: string, event: EventView): boolean {
+  const decoded = decodePositionToken(position);
+  return (
+    decoded.ok &&
+    decoded.token.some((e) => e.partition === event.partition && e.offset === String(event.offset))
+  );
+}
+
+function describe(position: string): string {
+  const decoded = decodePositionToken(position);
+  return decoded.ok ? decoded.token.map((e) => `${e.partition}/${e.offset}`).join(',') : 'invalid';
 }
