@@ -4,6 +4,7 @@
  * command i-37 sent again unchanged when i%100==99 (a duplicate that must get the original result).
  * A {@link Ledger} remembers what each command must come back with, for the checks.
  */
+import { decodePositionToken } from '@sluice/core';
 import { partitionForKey } from '@sluice/kafka';
 
 /** One command of the job, ready to send. */
@@ -126,11 +127,14 @@ export interface SeenResult {
   readonly position?: string;
 }
 
-/** An event read back, in partition order: user, version and the command that made it. */
+/** An event read back, in partition order: user, version, the command that made it, and where it is. */
 export interface SeenEvent {
   readonly userId: string;
   readonly version: number;
   readonly commandId: string;
+  readonly partition: number;
+  /** Decimal, as in position tokens. */
+  readonly offset: string;
 }
 
 /** The outcome of the checks: each one holds, or the first few examples of where it does not. */
@@ -196,8 +200,10 @@ export class Ledger {
     const wrongEvent: string[] = [];
     const lastVersion = new Map<string, number>();
     const outOfOrder: string[] = [];
+    const placeOf = new Map<string, string>();
     for (const event of events ?? []) {
       eventsOf.set(event.commandId, (eventsOf.get(event.commandId) ?? 0) + 1);
+      placeOf.set(event.commandId, `${event.partition}/${event.offset}`);
       const expected = this.#expected.get(event.commandId);
       if (expected?.code !== 'OK' || expected.version !== event.version || expected.userId !== event.userId)
         wrongEvent.push(`${event.commandId}: user ${event.userId} v${event.version}`);
@@ -210,6 +216,14 @@ export class Ledger {
     for (const [commandId, expected] of this.#expected) {
       const count = eventsOf.get(commandId) ?? 0;
       if (count !== (expected.code === 'OK' ? 1 : 0)) eventCount.push(`${commandId}: ${count} events`);
+    }
+    const wrongPosition: string[] = [];
+    for (const [commandId, [first]] of events === undefined ? [] : byCommand) {
+      if (first?.code !== 'OK') continue;
+      const decoded = first.position === undefined ? undefined : decodePositionToken(first.position);
+      const named = decoded?.ok ? decoded.token.map((e) => `${e.partition}/${e.offset}`).join(',') : 'none';
+      if (named !== placeOf.get(commandId))
+        wrongPosition.push(`${commandId}: ${named}, event at ${placeOf.get(commandId)}`);
     }
     const verdict = (problems: string[], fine: string) => ({
       ok: problems.length === 0,
@@ -231,6 +245,10 @@ export class Ledger {
         : {
             oneEventPerAcceptedCommand: verdict([...eventCount, ...wrongEvent], `${events.length} events`),
             versionsInSendOrder: verdict(outOfOrder, `${lastVersion.size} users, versions 1, 2, 3… in order`),
+            positionsNameTheirEvents: verdict(
+              wrongPosition,
+              "every accepted command's position is its event's",
+            ),
           }),
     };
   }

@@ -61,6 +61,8 @@ export async function readUserEvents(connection: KafkaConnection, topics: TopicN
         userId: record.key?.toString() ?? '',
         version: Number(record.headers.get(Headers.version)?.toString()),
         commandId: record.headers.get(Headers.commandId)?.toString() ?? '',
+        partition: record.partition,
+        offset: String(record.offset),
       });
     }
   });
