@@ -2,7 +2,7 @@
  * `nullProcessorPerSec`: a hand-written loop on the raw @platformatic/kafka consumer and TxnSession
  * that does the command processor's Kafka work and nothing else: read_committed consume of the same
  * commands, the same batch size, and per batch one transaction of the same records (one event, one
- * state record and one result per command, a checkpoint per partition: two sends), the consumed
+ * state record and one result per command, a checkpoint per partition: one send), the consumed
  * offsets in it, commit. No decoding, no deciders, no dedup: the ceiling for the design on this
  * machine. Records are copied from what the processor wrote in the drain run (the state record of
  * median size).
@@ -75,12 +75,15 @@ export interface OutputTopics {
 
 const headersOf = (record: FetchedRecord) => Object.fromEntries(record.headers);
 
-/** The two sends of one batch, as the processor makes them: events first, then states, checkpoints and results. */
+/**
+ * The records of one batch in one send, as the processor makes it once it knows where its events
+ * go (decision 0007, item 12): events, then states, checkpoints and results.
+ */
 export function batchRecords(
   templates: RecordTemplates,
   out: OutputTopics,
   commands: readonly { partition: number; key: Buffer | null }[],
-): [OutgoingRecord[], OutgoingRecord[]] {
+): OutgoingRecord[] {
   const events: OutgoingRecord[] = [];
   const rest: OutgoingRecord[] = [];
   const partitions = new Set<number>();
@@ -105,7 +108,7 @@ export function batchRecords(
       key: templates.result.key ?? '',
       value: templates.result.value ?? '',
     });
-  return [events, rest];
+  return [...events, ...rest];
 }
 
 /** Creates the output topics of a null or raw run (same partitions as the deployment). */
@@ -184,10 +187,9 @@ export async function nullProcessor(
       if (stream.isPaused() && buffer.length < 5_000) stream.resume();
       const next = new Map<number, bigint>();
       for (const record of records) next.set(record.partition, record.offset + 1n);
-      const [events, rest] = batchRecords(templates, out, records);
+      const sent = batchRecords(templates, out, records);
       await session.transact(async (txn) => {
-        await txn.send(events);
-        await txn.send(rest);
+        await txn.send(sent);
         await txn.sendOffsets(
           [...next].map(([partition, nextOffset]) => ({
             topic: deployment.topics.commands,
