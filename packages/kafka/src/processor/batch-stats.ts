@@ -9,12 +9,18 @@ export interface BatchStats {
   readonly stages: BatchStages;
 }
 
-/** Time spent in each step of a batch, in ms: where a slow batch spends its time. */
+/**
+ * Time spent in each step of a batch, in ms: where a slow batch spends its time. `decide`; `wait` for
+ * the batch before (until its records are written, and then until it committed); `begin`; `events`:
+ * forecasting the events' offsets and building the records (while the batch before commits), or
+ * without a forecast the send of the events; `records`: the one send, or the second; `offsets`;
+ * `commit`.
+ */
 export type BatchStages = Readonly<
   Record<'decide' | 'wait' | 'begin' | 'events' | 'records' | 'offsets' | 'commit', number>
 >;
 
-/** A stopwatch that records the time since its last lap under a stage name. */
+/** A stopwatch that adds the time since its last lap to a stage. */
 export interface StageClock {
   readonly stages: BatchStages;
   lap(stage: keyof BatchStages): void;
@@ -28,7 +34,7 @@ export function stageClock(): StageClock {
     stages: stages as BatchStages,
     lap(stage: keyof BatchStages) {
       const now = performance.now();
-      stages[stage] = now - last;
+      stages[stage] = (stages[stage] ?? 0) + now - last;
       last = now;
     },
   };

@@ -16,12 +16,36 @@ export interface BatchWriteContext {
   readonly forecast: OffsetForecast;
 }
 
+/** A batch's records for one send: its events' offsets forecast, and everything that carries them. */
+export interface PreparedBatch {
+  /** The offsets forecast for `plan.events`, in order. */
+  readonly offsets: readonly bigint[];
+  /** The events first, then state, results, forwards and dead letters. */
+  readonly records: readonly OutgoingRecord[];
+}
+
+/**
+ * Forecasts the offsets of a batch's events and builds all its records with them; `undefined` when
+ * the next offset of one of its events partitions is unknown. It can run before the transaction, as
+ * soon as the batch before it is written (its offsets are what the forecast learns from).
+ */
+export function prepareBatch(
+  plan: BatchPlan,
+  overlay: StateOverlay,
+  context: BatchWriteContext,
+): PreparedBatch | undefined {
+  const offsets = plan.events.length > 0 ? context.forecast.predict(plan.events) : [];
+  if (!offsets) return undefined;
+  const rest = laterRecords(plan, overlay, offsets, context);
+  return { offsets, records: plan.events.length > 0 ? [...plan.events, ...rest] : rest };
+}
+
 /**
  * A decided batch's writes inside its open transaction `txn`: the events, then state, results,
- * forwards and dead letters, then the consumed offsets under the group generation. When the events'
- * offsets can be forecast, everything goes in one send and the forecast is checked; otherwise the
- * events go first and the rest once their offsets are known. Returns the events' offsets; `clock`
- * laps each stage (with a forecast, `records` is the one send and `events` the time to build it).
+ * forwards and dead letters, then the consumed offsets under the group generation. A `prepared` batch
+ * goes in one send and its forecast is checked; otherwise the events go first and the rest once their
+ * offsets are known. Once its records are written the forecast learns their offsets and `written`
+ * is called (the next batch can be prepared). Returns the events' offsets; `clock` laps each stage.
  */
 export async function writeBatch(
   txn: TxnSession,
@@ -30,23 +54,24 @@ export async function writeBatch(
   generation: GroupGeneration,
   clock: StageClock,
   context: BatchWriteContext,
+  prepared: PreparedBatch | undefined,
+  written?: () => void,
 ): Promise<readonly bigint[]> {
   const { topics, resultPartitions, forecast } = context;
   clock.lap('begin');
-  const predicted = plan.events.length > 0 ? forecast.predict(plan.events) : [];
   let offsets: readonly bigint[];
-  if (predicted) {
-    offsets = predicted;
-    const rest = laterRecords(plan, overlay, offsets, context);
-    clock.lap('events');
-    const sent = await txn.send(plan.events.length > 0 ? [...plan.events, ...rest] : rest);
-    forecast.check(plan.events, predicted, sent);
+  if (prepared) {
+    offsets = prepared.offsets;
+    const sent = await txn.send(prepared.records);
+    forecast.check(plan.events, offsets, sent);
   } else {
     offsets = await txn.send(plan.events, laterPartitions(plan, topics, resultPartitions));
     clock.lap('events');
     await txn.send(laterRecords(plan, overlay, offsets, context));
   }
   clock.lap('records');
+  forecast.learn(plan.events, offsets);
+  written?.();
   await txn.sendOffsets(
     [...plan.checkpoints].map(([partition, nextOffset]) => ({
       topic: topics.commands,

@@ -7,14 +7,13 @@ import {
   RecordTooLargeError,
   SluiceKafkaError,
 } from '../errors.ts';
-import { unsafe } from '../fault.ts';
 import { type Assignment, type ConsumedRecord, GroupConsumer } from '../group-consumer.ts';
 import { PartitionReader } from '../partition-reader.ts';
 import { DEFAULT_RESULT_PARTITIONS, type TopicNames, topicNames } from '../topics.ts';
 import { type GroupGeneration, StaleGenerationError, TxnSession } from '../txn-session.ts';
 import { type PartitionState, StateOverlay } from './aggregate-state.ts';
 import { type StageClock, stageClock, statsOf } from './batch-stats.ts';
-import { type BatchWriteContext, writeBatch } from './batch-write.ts';
+import { type BatchWriteContext, type PreparedBatch, prepareBatch, writeBatch } from './batch-write.ts';
 import { writeDeadLetter } from './dead-letters.ts';
 import {
   type BatchPlan,
@@ -33,12 +32,16 @@ import {
   partitionBatchBytes,
   silentLogger,
 } from './processor-options.ts';
-import { restorePartitions } from './restore.ts';
+import { keepOrRestore } from './restore.ts';
 
-/** A batch in flight: the next is decided on its overlay once `decided` settled; `done` is `true` once committed. */
+/**
+ * A batch in flight: the next is decided on its overlay once `decided` settled, and prepared once it is
+ * `written` (its records sent and its forecast checked); `done` is `true` once it committed.
+ */
 interface Batch {
   readonly overlay: StateOverlay;
   readonly decided: Promise<unknown>;
+  readonly written: Promise<void>;
   readonly done: Promise<boolean>;
 }
 
@@ -181,41 +184,25 @@ export class CommandProcessor {
     await this.#session.transact(async () => undefined);
     const partitions = assignment.partitions.map((p) => p.partition);
     const committed = await this.#consumer.committedOffsets(assignment.partitions);
-    const offsetOf = (partition: number) => committed.get(`${this.#topics.commands}/${partition}`);
-    const kept = new Map<number, PartitionState>();
-    for (const partition of partitions) {
-      const state = this.#states.get(partition);
-      // Our state is still the truth only if nobody committed past it meanwhile.
-      const current = state?.checkpoint !== undefined && state.checkpoint === offsetOf(partition);
-      if (state && (current || unsafe('no-barrier'))) kept.set(partition, state);
-    }
-    const toRestore = partitions.filter((partition) => !kept.has(partition));
     const started = Date.now();
-    const restored = await restorePartitions({
+    const resumed = await keepOrRestore(this.#states, {
       reader: this.#reader,
       topics: this.#topics,
       deciders: this.#options.deciders,
-      partitions: toRestore,
-      committed: new Map(toRestore.map((partition) => [partition, offsetOf(partition)])),
+      partitions,
+      committed: new Map(partitions.map((p) => [p, committed.get(`${this.#topics.commands}/${p}`)])),
     });
-    // Test-only `no-barrier`: state in memory is trusted across assignments, even of partitions lost meanwhile.
-    const carried = unsafe('no-barrier') ? this.#states : [];
-    this.#states = new Map([...carried, ...kept, ...restored.states]);
+    this.#states = resumed.states;
     const positions = partitions.map((partition) => ({
       topic: this.#topics.commands,
       partition,
-      nextOffset: kept.get(partition)?.checkpoint ?? restored.resumeAt.get(partition) ?? 0n,
+      nextOffset: resumed.resumeAt.get(partition) ?? 0n,
     }));
-    this.#log.info(
-      {
-        generation: assignment.generation.generationId,
-        partitions,
-        restored: toRestore,
-        aggregates: [...restored.states.values()].reduce((n, s) => n + s.aggregates.size, 0),
-        ms: Date.now() - started,
-      },
-      'command partitions assigned',
-    );
+    const { restored } = resumed;
+    const aggregates = restored.reduce((n, p) => n + (resumed.states.get(p)?.aggregates.size ?? 0), 0);
+    const generation = assignment.generation.generationId;
+    const ms = Date.now() - started;
+    this.#log.info({ generation, partitions, restored, aggregates, ms }, 'command partitions assigned');
     await this.#consumer.open(positions);
   }
 
@@ -239,10 +226,17 @@ export class CommandProcessor {
       (plan) => ({ plan }),
       (failure: unknown) => ({ failure }),
     );
+    const { promise: written, resolve: markWritten } = Promise.withResolvers<void>();
     const write = async (): Promise<boolean> => {
       const { plan, failure } = await decided;
       clock.lap('decide');
-      const committedBefore = earlier === undefined || (await earlier.done.catch(() => false));
+      const earlierDone = earlier?.done.catch(() => false);
+      // Prepared while the batch before commits: its written offsets are what the forecast builds on.
+      if (earlier) await Promise.race([earlier.written, earlierDone]);
+      clock.lap('wait');
+      const prepared = plan && prepareBatch(plan, overlay, this.#writeContext);
+      clock.lap('events');
+      const committedBefore = earlier === undefined || (await earlierDone);
       clock.lap('wait');
       if (this.#streamEpoch !== streamEpoch) return false;
       if (!committedBefore) return this.#process(records);
@@ -251,7 +245,7 @@ export class CommandProcessor {
       if (!generation) return false;
       try {
         if (!plan) throw failure;
-        await this.#commit(plan, overlay, generation, clock);
+        await this.#commit(plan, overlay, generation, clock, prepared, markWritten);
       } catch (error) {
         await this.#recover(error, records, generation);
         return false;
@@ -263,7 +257,7 @@ export class CommandProcessor {
     const done = write();
     // A fatal error reaches #run through the next `await earlier.done`; meanwhile it is not unhandled.
     done.catch(() => undefined);
-    return { overlay, decided, done };
+    return { overlay, decided, written, done };
   }
 
   /** Decides and writes a batch on the committed state alone; `true` when it committed. */
@@ -276,7 +270,9 @@ export class CommandProcessor {
     try {
       const plan = decideBatch(records, overlay, this.#decideContext());
       clock.lap('decide');
-      await this.#commit(plan, overlay, generation, clock);
+      const prepared = prepareBatch(plan, overlay, this.#writeContext);
+      clock.lap('events');
+      await this.#commit(plan, overlay, generation, clock, prepared);
       this.#fencedInARow = 0;
       this.#options.onBatch?.(statsOf(records.length, plan, performance.now() - started, clock.stages));
       return true;
@@ -297,12 +293,13 @@ export class CommandProcessor {
     overlay: StateOverlay,
     generation: GroupGeneration,
     clock: StageClock,
+    prepared: PreparedBatch | undefined,
+    written?: () => void,
   ): Promise<void> {
-    const offsets = await this.#session.transact((txn) =>
-      writeBatch(txn, plan, overlay, generation, clock, this.#writeContext),
+    await this.#session.transact((txn) =>
+      writeBatch(txn, plan, overlay, generation, clock, this.#writeContext, prepared, written),
     );
     clock.lap('commit');
-    this.#forecast.committed(plan.events, offsets);
     overlay.commitInto(this.#states, plan.checkpoints);
   }
 
@@ -312,7 +309,8 @@ export class CommandProcessor {
     records: readonly ConsumedRecord[],
     generation: GroupGeneration,
   ): Promise<void> {
-    // An aborted transaction left abort markers in the events partitions it wrote.
+    // An aborted transaction left abort markers in the events partitions it wrote, and the batches
+    // after it were prepared on offsets that did not commit.
     this.#forecast.forget();
     if (error instanceof OffsetForecastMissedError) {
       this.#forecast.missed();

@@ -7,14 +7,14 @@ const event = (topic: string, partition: number) => ({ topic, partition, value: 
 test('nothing is forecast for a partition no committed batch wrote', () => {
   const forecast = new OffsetForecast();
   assert.equal(forecast.predict([event('user-events', 0)]), undefined);
-  forecast.committed([event('user-events', 0)], [7n]);
+  forecast.learn([event('user-events', 0)], [7n]);
   assert.equal(forecast.predict([event('user-events', 0), event('user-events', 1)]), undefined);
   assert.equal(forecast.predict([event('order-events', 0)]), undefined);
 });
 
 test('offsets follow the commit marker and run on per partition, in order', () => {
   const forecast = new OffsetForecast();
-  forecast.committed(
+  forecast.learn(
     [event('user-events', 0), event('user-events', 1), event('user-events', 0), event('order-events', 1)],
     [10n, 3n, 11n, 40n],
   );
@@ -32,15 +32,15 @@ test('offsets follow the commit marker and run on per partition, in order', () =
 
 test('a batch without events of a partition leaves its forecast as it was', () => {
   const forecast = new OffsetForecast();
-  forecast.committed([event('user-events', 0), event('user-events', 1)], [10n, 3n]);
-  forecast.committed([event('user-events', 1)], [5n]);
+  forecast.learn([event('user-events', 0), event('user-events', 1)], [10n, 3n]);
+  forecast.learn([event('user-events', 1)], [5n]);
   assert.deepEqual(forecast.predict([event('user-events', 0), event('user-events', 1)]), [12n, 7n]);
 });
 
 test('a forecast that differs from the offsets written is a miss; a miss forgets and pauses forecasting', () => {
   const forecast = new OffsetForecast();
   const events = [event('user-events', 0), event('user-events', 0)];
-  forecast.committed(events, [0n, 1n]);
+  forecast.learn(events, [0n, 1n]);
   const predicted = forecast.predict(events);
   assert.deepEqual(predicted, [3n, 4n]);
   forecast.check(events, [3n, 4n], [3n, 4n]);
@@ -54,14 +54,14 @@ test('a forecast that differs from the offsets written is a miss; a miss forgets
     },
   );
   forecast.missed();
-  forecast.committed(events, [5n, 6n]);
+  forecast.learn(events, [5n, 6n]);
   for (let i = 0; i < BATCHES_AFTER_MISS; i++) assert.equal(forecast.predict(events), undefined);
   assert.deepEqual(forecast.predict(events), [8n, 9n]);
 });
 
 test('forget drops every forecast', () => {
   const forecast = new OffsetForecast();
-  forecast.committed([event('user-events', 0)], [1n]);
+  forecast.learn([event('user-events', 0)], [1n]);
   forecast.forget();
   assert.equal(forecast.predict([event('user-events', 0)]), undefined);
 });

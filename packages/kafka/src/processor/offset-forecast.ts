@@ -16,8 +16,9 @@ export const BATCHES_AFTER_MISS = 100;
  *
  * A forecast is checked before the commit: when any event got another offset than forecast (another
  * writer got in between, say a zombie of the partition's previous owner), the transaction is aborted
- * and the batch written again the plain way. Only offsets of committed batches are learned; any
- * failure forgets them all.
+ * and the batch written again the plain way. Offsets are learned once a batch's records are written
+ * and checked, so that the next batch's records are built while it commits. A batch that then fails
+ * makes the processor forget them all, and the batches decided after it are written again.
  */
 export class OffsetForecast {
   /** Next offset by topic and partition. */
@@ -34,7 +35,10 @@ export class OffsetForecast {
     const offsets: bigint[] = [];
     for (const { topic, partition } of events) {
       let topicRunning = running.get(topic);
-      if (!topicRunning) running.set(topic, (topicRunning = new Map()));
+      if (!topicRunning) {
+        topicRunning = new Map();
+        running.set(topic, topicRunning);
+      }
       const offset = topicRunning.get(partition) ?? this.#next.get(topic)?.get(partition);
       if (offset === undefined) return undefined;
       offsets.push(offset);
@@ -54,12 +58,15 @@ export class OffsetForecast {
     }
   }
 
-  /** Learns from a committed batch: its events got `offsets`, and each partition a commit marker after them. */
-  committed(events: readonly OutgoingRecord[], offsets: readonly bigint[]): void {
+  /** Learns from a written batch: its events got `offsets`, and each partition gets a commit marker after them. */
+  learn(events: readonly OutgoingRecord[], offsets: readonly bigint[]): void {
     for (let i = 0; i < events.length; i++) {
       const { topic, partition } = events[i]!;
       let next = this.#next.get(topic);
-      if (!next) this.#next.set(topic, (next = new Map()));
+      if (!next) {
+        next = new Map();
+        this.#next.set(topic, next);
+      }
       next.set(partition, offsets[i]! + 2n);
     }
   }

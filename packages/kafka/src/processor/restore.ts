@@ -1,6 +1,6 @@
 import type { Decider } from '@sluice/core';
 import { CommandsExpiredError, SluiceKafkaError } from '../errors.ts';
-import { faultPoint } from '../fault.ts';
+import { faultPoint, unsafe } from '../fault.ts';
 import type { FetchedRecord, PartitionReader } from '../partition-reader.ts';
 import { tpKey } from '../partition-reader.ts';
 import type { TopicNames } from '../topics.ts';
@@ -37,6 +37,35 @@ export class StateRestoreError extends SluiceKafkaError {
   constructor(message: string) {
     super('STATE_RESTORE_FAILED', message, { canRetry: true });
   }
+}
+
+/** The state the barrier starts from, and the `commands` offset each partition's stream opens at. */
+export interface Resumed extends Restored {
+  /** The partitions restored from `processor-state`; the others kept their state in memory. */
+  readonly restored: readonly number[];
+}
+
+/**
+ * The assignment barrier's state: a partition's state in memory (`held`) is kept only if its
+ * checkpoint is still the committed offset (nobody committed past it meanwhile); the others are
+ * restored. Test-only `no-barrier` keeps every state held, even of partitions lost meanwhile.
+ */
+export async function keepOrRestore(
+  held: ReadonlyMap<number, PartitionState>,
+  input: RestoreInput,
+): Promise<Resumed> {
+  const kept = new Map<number, PartitionState>();
+  for (const partition of input.partitions) {
+    const state = held.get(partition);
+    const current = state?.checkpoint !== undefined && state.checkpoint === input.committed.get(partition);
+    if (state && (current || unsafe('no-barrier'))) kept.set(partition, state);
+  }
+  const restored = input.partitions.filter((partition) => !kept.has(partition));
+  const fromLog = await restorePartitions({ ...input, partitions: restored });
+  const resumeAt = new Map(fromLog.resumeAt);
+  for (const [partition, state] of kept) resumeAt.set(partition, state.checkpoint ?? 0n);
+  const carried = unsafe('no-barrier') ? held : [];
+  return { states: new Map([...carried, ...kept, ...fromLog.states]), resumeAt, restored };
 }
 
 /**
