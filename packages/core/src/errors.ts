@@ -100,7 +100,16 @@ export class SluiceError extends Error {
 /** A decider's rejection of a command: a result with a stable code, never a fault. */
 export class DomainError extends SluiceError {
   constructor(code: string, message: string, options: SluiceErrorOptions = {}) {
-    super(code, message, options);
+    // A rejection is an outcome, not a fault: it has no stack trace. Capturing one (V8 walks the
+    // whole stack) cost the processor as much as deciding a command.
+    const engine = Error as { stackTraceLimit?: number | undefined };
+    const limit = engine.stackTraceLimit;
+    engine.stackTraceLimit = 0;
+    try {
+      super(code, message, options);
+    } finally {
+      engine.stackTraceLimit = limit;
+    }
     this.name = 'DomainError';
   }
 }
