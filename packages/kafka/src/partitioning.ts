@@ -1,16 +1,17 @@
 /** The partition the Java client's default partitioner picks for a key: murmur2, made positive, modulo. */
 export function partitionForKey(key: string | Buffer, partitions: number): number {
-  return (murmur2(typeof key === 'string' ? utf8Bytes(key) : key) & 0x7fffffff) % partitions;
+  const hash =
+    typeof key !== 'string'
+      ? murmur2(key)
+      : key.length * 3 > scratch.length
+        ? murmur2(Buffer.from(key))
+        : murmur2(scratch, scratch.write(key));
+  return (hash & 0x7fffffff) % partitions;
 }
 
-// The processor routes every command it decides: its key is written into one scratch buffer rather
-// than a new Buffer each time.
+// The processor routes every command it decides: its key is written into one scratch buffer and
+// hashed there, with no Buffer or view per key.
 const scratch = Buffer.alloc(1024);
-
-function utf8Bytes(key: string): Uint8Array {
-  if (key.length * 3 > scratch.length) return Buffer.from(key);
-  return scratch.subarray(0, scratch.write(key));
-}
 
 const M = 0x5bd1e995;
 const SEED = 0x9747b28c;
@@ -18,10 +19,9 @@ const SEED = 0x9747b28c;
 /**
  * Kafka's `Utils.murmur2` (the Java client's default partitioner hash), signed 32-bit. The same
  * function as the client library's, in 32-bit integer arithmetic: the library's uses BigInt, which
- * allocates on every step.
+ * allocates on every step. Hashes the first `length` bytes.
  */
-export function murmur2(data: Uint8Array): number {
-  const length = data.length;
+export function murmur2(data: Uint8Array, length = data.length): number {
   const blocks = length & ~3;
   let h = SEED ^ length;
   for (let i = 0; i < blocks; i += 4) {
