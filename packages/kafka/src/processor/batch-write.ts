@@ -25,9 +25,11 @@ export interface PreparedBatch {
 }
 
 /**
- * Forecasts the offsets of a batch's events and builds all its records with them; `undefined` when
- * the next offset of one of its events partitions is unknown. It can run before the transaction, as
- * soon as the batch before it is written (its offsets are what the forecast learns from).
+ * Forecasts the offsets of a batch's events and builds all its records with them. It runs before
+ * the transaction, as soon as the batch before it is written (its offsets are what the forecast
+ * learns from). `undefined` when the next offset of one of its events partitions is unknown, or when
+ * its records cannot be built (a state that does not serialise): the plain way then meets the same
+ * failure inside the transaction, where the processor recovers from it by bisecting the batch.
  */
 export function prepareBatch(
   plan: BatchPlan,
@@ -36,7 +38,12 @@ export function prepareBatch(
 ): PreparedBatch | undefined {
   const offsets = plan.events.length > 0 ? context.forecast.predict(plan.events) : [];
   if (!offsets) return undefined;
-  const rest = laterRecords(plan, overlay, offsets, context);
+  let rest: OutgoingRecord[];
+  try {
+    rest = laterRecords(plan, overlay, offsets, context);
+  } catch {
+    return undefined;
+  }
   return { offsets, records: plan.events.length > 0 ? [...plan.events, ...rest] : rest };
 }
 

@@ -33,6 +33,7 @@ import {
   silentLogger,
 } from './processor-options.ts';
 import { keepOrRestore } from './restore.ts';
+import { poisonResult } from './result-records.ts';
 
 /**
  * A batch in flight: the next is decided on its overlay once `decided` settled, and prepared once it is
@@ -364,7 +365,8 @@ export class CommandProcessor {
       { partition: record.partition, offset: String(record.offset), message },
       'poison command',
     );
-    await writeDeadLetter(this.#session, this.#topics, record, message, generation);
+    const result = poisonResult(record, message, this.#topics, this.#writeContext.resultPartitions);
+    await writeDeadLetter(this.#session, this.#topics, record, message, generation, result);
     const state = this.#states.get(record.partition);
     if (state) state.checkpoint = record.offset + 1n;
   }

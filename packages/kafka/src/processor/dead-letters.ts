@@ -43,7 +43,7 @@ export function deadLetter(
 
 /**
  * One transaction for a command that cannot be written: its dead letter (`INTERNAL_ERROR`), its
- * partition's checkpoint and the consumed offset past it, nothing else.
+ * result if it has one, its partition's checkpoint and the consumed offset past it, nothing else.
  */
 export async function writeDeadLetter(
   session: TxnSession,
@@ -51,11 +51,13 @@ export async function writeDeadLetter(
   record: CommandRecord,
   message: string,
   generation: GroupGeneration,
+  result?: OutgoingRecord,
 ): Promise<void> {
   const next = record.offset + 1n;
   await session.transact(async (txn) => {
     await txn.send([
       deadLetter(record, topics.commandsDlq, ErrorCodes.INTERNAL_ERROR, message),
+      ...(result ? [result] : []),
       checkpointRecord(topics, record.partition, next),
     ]);
     await txn.sendOffsets(

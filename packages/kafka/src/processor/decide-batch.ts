@@ -157,7 +157,7 @@ function decideRecord(
   plan: BatchPlan,
 ): void {
   const recordId = recordCommandId(ctx.commandsTopicId, record.partition, record.offset);
-  const replyTo = replyPartition(record.headers);
+  const replyTo = requestedReplyPartition(record.headers);
   const decoded = decodeCommand(record.value, record.headers, { registry: ctx.registry, recordId });
   if (!decoded.ok) {
     const commandId = explicitCommandId(record);
@@ -326,13 +326,14 @@ function reply(plan: BatchPlan, replyTo: number, outcome: Outcome): void {
   plan.replies.push({ outcome, replyTo });
 }
 
-function replyPartition(headers: ReadonlyMap<string, Buffer>): number {
+/** The `command-results` partition the sender asked for (`sluice-reply-to`), 0 when it named none. */
+export function requestedReplyPartition(headers: ReadonlyMap<string, Buffer>): number {
   const value = Number(readHeader(headers, Headers.replyTo) ?? 0);
   return Number.isSafeInteger(value) && value >= 0 ? value : 0;
 }
 
 /** An id the sender chose (header or body), if any: only then does an undecodable record get a result. */
-function explicitCommandId(record: CommandRecord): string | undefined {
+export function explicitCommandId(record: CommandRecord): string | undefined {
   const header = readHeader(record.headers, Headers.commandId) ?? readHeader(record.headers, Headers.ceId);
   if (header) return header;
   try {

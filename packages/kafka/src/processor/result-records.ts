@@ -1,7 +1,19 @@
-import { type CommandResult, encodeCommandResult, encodePositionToken, positionToken } from '@sluice/core';
+import {
+  type CommandResult,
+  ErrorCodes,
+  encodeCommandResult,
+  encodePositionToken,
+  positionToken,
+} from '@sluice/core';
 import type { TopicNames } from '../topics.ts';
 import type { OutgoingRecord, TopicPartition } from '../txn-session.ts';
-import type { BatchPlan, Outcome } from './decide-batch.ts';
+import {
+  type BatchPlan,
+  type CommandRecord,
+  explicitCommandId,
+  type Outcome,
+  requestedReplyPartition,
+} from './decide-batch.ts';
 
 /** The `command-results` partition a reply goes to: the one the sender named, if it exists. */
 export function replyPartition(replyTo: number, resultPartitions: number): number {
@@ -44,6 +56,26 @@ export function resultRecords(
       value: encodeCommandResult(result),
     };
   });
+}
+
+/**
+ * The `INTERNAL_ERROR` result of a command that could not be written (a poison command), when its
+ * sender gave it an id: only then can anyone be waiting for it.
+ */
+export function poisonResult(
+  record: CommandRecord,
+  message: string,
+  topics: TopicNames,
+  resultPartitions: number,
+): OutgoingRecord | undefined {
+  const commandId = explicitCommandId(record);
+  if (commandId === undefined) return undefined;
+  return {
+    topic: topics.commandResults,
+    partition: replyPartition(requestedReplyPartition(record.headers), resultPartitions),
+    key: commandId,
+    value: encodeCommandResult({ commandId, code: ErrorCodes.INTERNAL_ERROR, message }),
+  };
 }
 
 /** A duplicate's position: that of the first time's events. */
