@@ -21,8 +21,9 @@ export function replyPartition(replyTo: number, resultPartitions: number): numbe
 }
 
 /**
- * The partitions the batch's second send writes (state, results, forwards, dead letters), known
- * before the first: one AddPartitionsToTxn for the whole transaction instead of one per send.
+ * The partitions a batch written without a forecast writes in its second send (state, results,
+ * forwards, dead letters), known before the first: one AddPartitionsToTxn for the whole transaction
+ * instead of one per send.
  */
 export function laterPartitions(
   plan: BatchPlan,
