@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { ConfigResourceTypes, IncrementalAlterConfigOperationTypes } from '@platformatic/kafka';
 import { requireKafka } from '@sluice/testing';
@@ -10,6 +9,8 @@ import {
   produceCommands,
   type RawCommand,
   readOutcome,
+  renameUser as rename,
+  sendAndAwaitResults,
   startChild,
   waitForResults,
 } from '../testing/command-fixture.ts';
@@ -22,12 +23,6 @@ import { TxnSession } from '../txn-session.ts';
 // Both runs go side by side on deployments of their own.
 
 type Scenario = (t: test.TestContext, unsafe: string | undefined) => Promise<string[]>;
-
-const rename = (userId: string, newName: string, commandId = randomUUID()) => ({
-  key: userId,
-  commandId,
-  value: JSON.stringify({ type: 'UpdateUser', userId, newName, commandId }),
-});
 
 async function outcome(deployment: TestDeployment, ids: readonly string[], sentOnce: boolean) {
   const { results, events } = await readOutcome(deployment, ['user']);
@@ -96,14 +91,7 @@ const partitionComesBack: Scenario = async (t, unsafe) => {
     deployment.partitions,
   );
   const round = (name: string) => users.map((user) => rename(user, `${name}-${user}`));
-  const send = async (commands: ReturnType<typeof round>) => {
-    await produceCommands(deployment.connection, deployment.topics.commands, commands, deployment.partitions);
-    await waitForResults(
-      deployment.connection,
-      deployment.topics.commandResults,
-      commands.map((c) => c.commandId),
-    );
-  };
+  const send = (commands: ReturnType<typeof round>) => sendAndAwaitResults(deployment, commands);
   const all = (partitions: number[]) => partitions.length === deployment.partitions;
   const a = startChild(t, deployment, options);
   await a.waitForAssignment(all);
@@ -159,14 +147,7 @@ const abortedCommands: Scenario = async (t, unsafe) => {
 const foreignWriter: Scenario = async (t, unsafe) => {
   const deployment = await commandSide(t);
   const child = startChild(t, deployment, unsafe ? { unsafe } : {});
-  const send = async (commands: readonly ReturnType<typeof rename>[]) => {
-    await produceCommands(deployment.connection, deployment.topics.commands, commands, deployment.partitions);
-    await waitForResults(
-      deployment.connection,
-      deployment.topics.commandResults,
-      commands.map((c) => c.commandId),
-    );
-  };
+  const send = (commands: ReturnType<typeof rename>[]) => sendAndAwaitResults(deployment, commands);
   const first = [rename('u1', 'Ada')];
   await send(first);
   const zombie = new TxnSession({

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import type { Decider } from '@sluice/core';
 import { shopDeciders } from '@sluice/orders/domain';
@@ -7,16 +6,10 @@ import { requireKafka } from '@sluice/testing';
 import { readTopic } from '../read-topic.ts';
 import {
   commandSide,
-  produceCommands,
+  renameUser,
+  sendAndAwaitResults,
   startShopProcessor,
-  waitForResults,
 } from '../testing/command-fixture.ts';
-
-const rename = (userId: string, newName: string, commandId = randomUUID()) => ({
-  key: userId,
-  commandId,
-  value: JSON.stringify({ type: 'UpdateUser', userId, newName, commandId }),
-});
 
 // A state that cannot be encoded fails the batch's records after its events' offsets were
 // forecast, before its transaction: the batch is bisected like any failure that is not Kafka's.
@@ -34,17 +27,11 @@ test('a state that does not serialise makes its command a dead letter; the rest 
   const deciders = new Map(Object.entries(shopDeciders)) as Map<string, Decider<unknown>>;
   deciders.set('user', fragile);
   startShopProcessor(deployment, { deciders });
-  const send = async (commands: readonly ReturnType<typeof rename>[]) => {
-    await produceCommands(deployment.connection, deployment.topics.commands, commands, deployment.partitions);
-    return waitForResults(
-      deployment.connection,
-      deployment.topics.commandResults,
-      commands.map((c) => c.commandId),
-    );
-  };
+  const send = (commands: Parameters<typeof sendAndAwaitResults>[1]) =>
+    sendAndAwaitResults(deployment, commands);
   // One batch first, so that the next one's event offsets are forecast.
-  await send(['u1', 'u2', 'u3', 'u4'].map((u) => rename(u, 'Ada')));
-  const second = [rename('u1', 'Grace'), rename('u2', 'Poison'), rename('u3', 'Hopper')];
+  await send(['u1', 'u2', 'u3', 'u4'].map((u) => renameUser(u, 'Ada')));
+  const second = [renameUser('u1', 'Grace'), renameUser('u2', 'Poison'), renameUser('u3', 'Hopper')];
   const results = await send(second);
   assert.deepEqual(
     second.map((c) => results.get(c.commandId)?.code),

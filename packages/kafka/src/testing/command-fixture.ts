@@ -66,6 +66,33 @@ export function updateUserCommands(count: number, users: number): (RawCommand & 
   });
 }
 
+/** An UpdateUser command keyed by its user, as a plain client writes it. */
+export function renameUser(
+  userId: string,
+  newName: string,
+  commandId: string = randomUUID(),
+): RawCommand & { commandId: string } {
+  return {
+    key: userId,
+    commandId,
+    value: JSON.stringify({ type: 'UpdateUser', userId, newName, commandId }),
+  };
+}
+
+/** Writes commands with {@link produceCommands} and waits for all their results. */
+export async function sendAndAwaitResults(
+  deployment: TestDeployment,
+  commands: readonly (RawCommand & { commandId: string })[],
+): Promise<Map<string, CommandResult>> {
+  const { connection, topics, partitions } = deployment;
+  await produceCommands(connection, topics.commands, commands, partitions);
+  return waitForResults(
+    connection,
+    topics.commandResults,
+    commands.map((c) => c.commandId),
+  );
+}
+
 /** Writes commands as a plain client would (no reply-to: results go to partition 0), in order. */
 export async function produceCommands(
   connection: KafkaConnection,
