@@ -104,11 +104,15 @@ export function exactlyOnceViolations(input: ExactlyOnceInput): string[] {
           add(`${key}: command ${commandId} accepted at version ${result.version}, but no such event`);
         if (result.position === undefined) continue;
         const last = lastEvent.get(`${key}@${commandId}`);
-        if (!last) add(`${key}: command ${commandId} has a position but no events`);
-        else if (!pointsAt(result.position, last))
+        if (!last) {
+          add(`${key}: command ${commandId} has a position but no events`);
+          continue;
+        }
+        const named = placesOf(result.position);
+        const place = `${last.partition}/${last.offset}`;
+        if (!named.includes(place))
           add(
-            `${key}: command ${commandId} has position ${describe(result.position)}, its last event is at ` +
-              `${last.partition}/${last.offset}`,
+            `${key}: command ${commandId} has position ${named.join(',') || 'invalid'}, its last event is at ${place}`,
           );
       }
     }
@@ -116,16 +120,8 @@ export function exactlyOnceViolations(input: ExactlyOnceInput): string[] {
   return violations;
 }
 
-/** Whether a result's position token names the partition and offset of the command's last event. */
-function pointsAt(position: string, event: EventView): boolean {
+/** The `partition/offset` places a position token names; none when it is not a token. */
+function placesOf(position: string): string[] {
   const decoded = decodePositionToken(position);
-  return (
-    decoded.ok &&
-    decoded.token.some((e) => e.partition === event.partition && e.offset === String(event.offset))
-  );
-}
-
-function describe(position: string): string {
-  const decoded = decodePositionToken(position);
-  return decoded.ok ? decoded.token.map((e) => `${e.partition}/${e.offset}`).join(',') : 'invalid';
+  return decoded.ok ? decoded.token.map((e) => `${e.partition}/${e.offset}`) : [];
 }
