@@ -127,16 +127,20 @@ export async function outputTopics(context: BenchContext, name: string): Promise
 
 const passBuffer = (data?: Buffer) => data;
 
-/** Drains `total` commands of the deployment's `commands` topic with the null loop. */
+/**
+ * Drains `total` commands of the deployment's `commands` topic with the null loop; `run` numbers the
+ * loops over one deployment (each its own group and output topics, so each reads the whole backlog).
+ */
 export async function nullProcessor(
   context: BenchContext,
   deployment: BenchDeployment,
   templates: RecordTemplates,
   total: number,
   batch: number,
+  run = 1,
 ) {
-  const out = await outputTopics(context, 'null');
-  const groupId = `${deployment.prefix}null-processor`;
+  const out = await outputTopics(context, `null-${run}`);
+  const groupId = `${deployment.prefix}null-processor-${run}`;
   const consumer = new Consumer({
     clientId: `${deployment.prefix}null`,
     bootstrapBrokers: [...context.brokers],

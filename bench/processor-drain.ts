@@ -4,9 +4,9 @@
  * processor's construction), then, with the processor restarted and caught up,
  * `latencyAt1kMs` (a fixed rate, latency from each command's scheduled send time to its result). In
  * between, on the same backlog: the null processor and the raw transactional producer (their files).
- * With the null loop, the drain is measured twice, before and after it (the second time on a
- * deployment and backlog of its own), and the drain figures are the mean: the broker speeds up as it
- * runs, and the ratio compares figures taken around the same moment.
+ * With the null loop, drains and null loops alternate (three drains, each later one on a deployment
+ * and backlog of its own, and two null loops), and each figure is the mean of its runs: the broker's
+ * speed drifts both ways as it runs, and the ratio compares figures taken around the same moments.
  * The processor runs in this process with its defaults, exactly as the shop runs it.
  */
 import { once } from 'node:events';
@@ -173,13 +173,16 @@ async function drain(
   return figures;
 }
 
-/** The drain again, on a deployment and backlog of its own (another seed), checked like the first. */
-async function drainAgain(context: BenchContext): Promise<DrainFigures & { checks: CheckReport }> {
-  const deployment = await benchDeployment(context, 'processor-again');
+/** The drain again, on a deployment and backlog of its own (`seed`), checked like the first. */
+async function drainAgain(
+  context: BenchContext,
+  seed: number,
+): Promise<DrainFigures & { checks: CheckReport }> {
+  const deployment = await benchDeployment(context, `processor-${seed}`);
   try {
-    const job = new Job({ partitions: context.partitions, seed: 16 });
+    const job = new Job({ partitions: context.partitions, seed });
     const backlog = job.take(context.sizes.commands!);
-    context.log(`processor: pre-loading ${backlog.length} commands for the second drain`);
+    context.log(`processor: pre-loading ${backlog.length} commands for another drain`);
     await preload(deployment, backlog);
     const watcher = new ResultWatcher(deployment.connection, deployment.topics);
     await watcher.start();
@@ -191,8 +194,14 @@ async function drainAgain(context: BenchContext): Promise<DrainFigures & { check
   }
 }
 
+const mean = (values: readonly number[]) => Math.round(values.reduce((a, b) => a + b, 0) / values.length);
+
+/** Seeds of the drains after the first, each on a deployment of its own. */
+const LATER_DRAIN_SEEDS = [16, 17];
+
 /**
- * Drain, null, a second drain (on a deployment of its own), raw and latency; checks both deployments.
+ * Drain, then null loop and drain alternately (two null loops, three drains in all, each later drain
+ * on a deployment of its own), raw and latency; checks every deployment.
  */
 export async function processorScenario(
   context: BenchContext,
@@ -202,7 +211,7 @@ export async function processorScenario(
   const deployment = await benchDeployment(context, 'processor');
   const results: Record<string, unknown> = {};
   const details: Record<string, unknown> = {};
-  const secondChecks: CheckReport = {};
+  const laterChecks: CheckReport = {};
   try {
     if (sizes.warmup) await warmUp(context);
     const job = new Job({ partitions: context.partitions });
@@ -224,21 +233,26 @@ export async function processorScenario(
     log(`processor: the null and raw runs write records of ${JSON.stringify(details.recordBytes)} bytes`);
     const batch = sizes.batch || DEFAULT_MAX_BATCH;
     if (only.has('null')) {
-      const figures = await nullProcessor(context, deployment, templates, backlog.length, batch);
-      results.nullProcessorPerSec = figures.commandsPerSec;
-      details.null = figures;
-      // The broker speeds up as it runs, by more than the target's margin within minutes: the null
-      // loop runs between two drains, and the drain figures are the two drains' mean.
-      const second = await drainAgain(context);
-      details.drainAgain = second.details;
-      for (const [name, check] of Object.entries(second.checks)) secondChecks[`secondDrain.${name}`] = check;
-      results.drainCommandsPerSec = Math.round((first.commandsPerSec + second.commandsPerSec) / 2);
-      results.drainWithStartupPerSec = Math.round((first.withStartupPerSec + second.withStartupPerSec) / 2);
+      // The broker's speed moves by more than the target's margin within minutes, both ways: the null
+      // loop runs between drains, twice, and the figures are the means of all the runs of each.
+      const drains = [first];
+      const nulls: Awaited<ReturnType<typeof nullProcessor>>[] = [];
+      for (const [index, seed] of LATER_DRAIN_SEEDS.entries()) {
+        nulls.push(await nullProcessor(context, deployment, templates, backlog.length, batch, index + 1));
+        const again = await drainAgain(context, seed);
+        drains.push(again);
+        for (const [name, check] of Object.entries(again.checks)) laterChecks[`drain${seed}.${name}`] = check;
+      }
+      details.null = nulls;
+      details.laterDrains = drains.slice(1).map((figures) => figures.details);
+      results.drainCommandsPerSec = mean(drains.map((figures) => figures.commandsPerSec));
+      results.drainWithStartupPerSec = mean(drains.map((figures) => figures.withStartupPerSec));
+      results.nullProcessorPerSec = mean(nulls.map((figures) => figures.commandsPerSec));
       results.drainVsNull = Number(
-        ((results.drainCommandsPerSec as number) / figures.commandsPerSec).toFixed(3),
+        ((results.drainCommandsPerSec as number) / (results.nullProcessorPerSec as number)).toFixed(3),
       );
       log(
-        `processor: drains ${first.commandsPerSec} and ${second.commandsPerSec}/s around the null loop's ${figures.commandsPerSec}/s`,
+        `processor: drains ${drains.map((figures) => figures.commandsPerSec).join(', ')}/s alternating with null loops of ${nulls.map((figures) => figures.commandsPerSec).join(', ')}/s`,
       );
     }
     if (only.has('raw')) {
@@ -269,7 +283,7 @@ export async function processorScenario(
     }
     await watcher.stop();
     const checks = await checkDeployment(deployment.connection, deployment.topics, job.ledger, log);
-    return { results, details, checks: { ...checks, ...secondChecks } };
+    return { results, details, checks: { ...checks, ...laterChecks } };
   } finally {
     await deployment.remove();
   }

@@ -36,24 +36,14 @@ type Bytes = Buffer | string;
 // The library's types say serializers return buffers; its patched encoder takes strings as well.
 const passBuffer = (data?: Bytes): Buffer | undefined => data as Buffer | undefined;
 
-// Header names are few and repeat on every record: encode each once.
-const headerNames = new Map<string, Buffer>();
-function headerName(name?: string): Buffer | undefined {
-  if (name === undefined) return undefined;
-  let encoded = headerNames.get(name);
-  if (!encoded) {
-    encoded = Buffer.from(name);
-    if (headerNames.size < 1_000) headerNames.set(name, encoded);
-  }
-  return encoded;
-}
-
-/** Serializers for {@link SluiceProducer}: buffers and strings pass through, header names are UTF-8. */
+/**
+ * Serializers for {@link SluiceProducer}: keys and values pass through. Headers have none: with the
+ * library's own pass-through for both, the (patched) producer hands a record's header Map to the
+ * encoder as it is instead of copying it.
+ */
 export const producerSerializers = {
   key: passBuffer,
   value: passBuffer,
-  headerKey: headerName,
-  headerValue: passBuffer,
 };
 
 /** Options every Sluice producer shares: Java-compatible partitioning, buffers or strings in. */

@@ -3,7 +3,7 @@
 // consumer accept; the end-to-end proof is every other contract test, this one pins the bytes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createRecord, type MessageRecord, Writer } from '@platformatic/kafka';
+import { crc32c, createRecord, jsCRC32C, type MessageRecord, Writer } from '@platformatic/kafka';
 import fc from 'fast-check';
 
 type Bytes = Buffer | null;
@@ -35,12 +35,19 @@ const text = (maxLength: number) => fc.option(fc.string({ unit: 'binary', maxLen
 function encodesLikeByFields<T>(
   field: (maxLength: number) => fc.Arbitrary<T | null>,
   asBytes: (value: T | null) => Bytes,
+  name: fc.Arbitrary<T> = fc
+    .uint8Array({ minLength: 1, maxLength: 24 })
+    .map((array) => Buffer.from(array) as T),
 ): void {
   fc.assert(
     fc.property(
       field(64),
       field(2_000),
-      fc.array(fc.tuple(fc.uint8Array({ minLength: 1, maxLength: 24 }), field(300)), { maxLength: 9 }),
+      // Names unique as text: a Map keyed by strings would merge equal ones, one keyed by buffers not.
+      fc.uniqueArray(fc.tuple(name, field(300)), {
+        maxLength: 9,
+        selector: ([headerName]) => String(headerName),
+      }),
       fc.integer({ min: 0, max: 2 ** 31 - 1 }),
       fc.bigInt({ min: -(2n ** 40n), max: 2n ** 40n }),
       (key, value, headers, offsetDelta, timestampDelta) => {
@@ -49,7 +56,9 @@ function encodesLikeByFields<T>(
           ({
             key: convert(key),
             value: convert(value),
-            headers: new Map(headers.map(([name, headerValue]) => [Buffer.from(name), convert(headerValue)])),
+            headers: new Map(
+              headers.map(([headerName, headerValue]) => [convert(headerName), convert(headerValue)]),
+            ),
             timestamp: firstTimestamp + timestampDelta,
           }) as unknown as MessageRecord;
         const written = (
@@ -70,6 +79,50 @@ test('a record written in one buffer equals the field-by-field encoding, byte fo
   encodesLikeByFields(bytes, (value) => value);
 });
 
-test('strings as keys, values and header values are written as their UTF-8 bytes', () => {
-  encodesLikeByFields(text, (value) => (value === null ? null : Buffer.from(value)));
+test('strings as keys, values, header names and header values are written as their UTF-8 bytes', () => {
+  encodesLikeByFields(
+    text,
+    (value) => (value === null ? null : Buffer.from(value)),
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 24 }),
+  );
+});
+
+// Short ASCII strings are copied by a loop of the encoder's own, which falls back to Buffer#write at
+// the first other character; lengths around 64 and a late non-ASCII character are where it could slip.
+const asciiOfLength = (length: fc.Arbitrary<number>) =>
+  length.chain((n) => fc.string({ unit: 'binary-ascii', minLength: n, maxLength: n }));
+const asciiText = () =>
+  fc.option(
+    fc.oneof(
+      asciiOfLength(fc.integer({ min: 0, max: 70 })),
+      asciiOfLength(fc.integer({ min: 60, max: 66 })),
+      fc
+        .tuple(
+          asciiOfLength(fc.integer({ min: 0, max: 66 })),
+          fc.string({ unit: 'binary', minLength: 1, maxLength: 2 }),
+        )
+        .map(([ascii, rest]) => ascii + rest),
+    ),
+    { freq: 8 },
+  );
+
+test('short ASCII strings, and ones that turn non-ASCII late, are written as their UTF-8 bytes', () => {
+  encodesLikeByFields(
+    asciiText,
+    (value) => (value === null ? null : Buffer.from(value)),
+    asciiOfLength(fc.integer({ min: 1, max: 66 })),
+  );
+});
+
+// The batch checksum is taken chunk by chunk (PATCHES.md): it must be the CRC32C of the bytes joined.
+test("a batch's CRC32C over its chunks equals the CRC32C of the chunks joined", () => {
+  fc.assert(
+    fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 12 }), (chunks) => {
+      const writer = Writer.create();
+      for (const chunk of chunks) writer.append(Buffer.from(chunk));
+      const joined = Buffer.concat(chunks.map((chunk) => Buffer.from(chunk)));
+      assert.equal(crc32c(writer.dynamicBuffer), jsCRC32C(joined));
+    }),
+    { numRuns: 1_000 },
+  );
 });

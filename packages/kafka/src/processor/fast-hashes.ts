@@ -21,9 +21,20 @@ const scratch = Buffer.alloc(4096);
 const NAMESPACE_BYTES = scratch.write(SLUICE_NAMESPACE.replaceAll('-', ''), 'hex');
 const VARIANT = '89ab';
 
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * The base64url of the first 16 bytes of a digest, from the base64url of all of it: asking node:crypto
+ * for text costs half as much as for a buffer. The first 21 characters carry bytes 0–14 and the top six
+ * bits of byte 15; the 22nd keeps byte 15's low two bits, with zeros where byte 16's bits follow.
+ */
+function first16Bytes(digest: string): string {
+  return digest.slice(0, 21) + BASE64URL.charAt(BASE64URL.indexOf(digest.charAt(21)) & 0x30);
+}
+
 /** node:crypto implementations, several times faster on the processor's hot path. */
 export const nodeHashes: BatchHashes = {
-  payload: (type, data) => hash('sha256', canonicalJson([type, data]), 'buffer').toString('base64url', 0, 16),
+  payload: (type, data) => first16Bytes(hash('sha256', canonicalJson([type, data]), 'base64url')),
   eventId(name) {
     const end = NAMESPACE_BYTES + Buffer.byteLength(name);
     const input =
