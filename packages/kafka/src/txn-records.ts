@@ -18,11 +18,16 @@ export function asMessages(
   return records as unknown as MessageToProduce<Bytes, Bytes, string, Bytes>[];
 }
 
-/** One header of an outgoing record, whether its headers are a Map or an object. */
+/** One header of an outgoing record, whether its headers are a Map, a flat array or an object. */
 export function headerOf(record: OutgoingRecord, name: string): Bytes | undefined {
   const headers = record.headers;
   if (headers === undefined) return undefined;
-  return headers instanceof Map ? headers.get(name) : (headers as Readonly<Record<string, Bytes>>)[name];
+  if (headers instanceof Map) return headers.get(name);
+  if (Array.isArray(headers)) {
+    for (let i = 0; i + 1 < headers.length; i += 2) if (headers[i] === name) return headers[i + 1];
+    return undefined;
+  }
+  return (headers as Readonly<Record<string, Bytes>>)[name];
 }
 
 type Bytes = string | Buffer;
@@ -70,7 +75,9 @@ type Measure = (value: Buffer | string | undefined) => number;
 function recordBytes(record: OutgoingRecord, measure: Measure): number {
   let bytes = 24 + measure(record.key) + measure(record.value);
   const headers = record.headers;
-  if (headers instanceof Map) {
+  if (Array.isArray(headers)) {
+    for (let i = 0; i < headers.length; i += 2) bytes += 4 + measure(headers[i]) + measure(headers[i + 1]);
+  } else if (headers instanceof Map) {
     // forEach: a for…of over the Map allocated an entry array per header.
     headers.forEach((value: Buffer | string, name: string) => {
       bytes += 4 + measure(name) + measure(value);

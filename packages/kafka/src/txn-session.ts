@@ -34,9 +34,18 @@ export interface OutgoingRecord {
   readonly partition: number;
   readonly key?: Buffer | string;
   readonly value: Buffer | string;
-  /** A Map is handed to the client as it is; an object is turned into one there. */
-  readonly headers?: Readonly<Record<string, string | Buffer>> | ReadonlyMap<string, string | Buffer>;
+  /**
+   * A Map, or a flat array of names and values (`[name, value, name, value, …]`), is handed to the
+   * client as it is (the patched encoder reads both); an object is turned into a Map there.
+   */
+  readonly headers?: OutgoingHeaders;
 }
+
+/** An outgoing record's headers: an object, a Map, or names and values alternating in one array. */
+export type OutgoingHeaders =
+  | Readonly<Record<string, string | Buffer>>
+  | ReadonlyMap<string, string | Buffer>
+  | readonly (string | Buffer)[];
 
 /** A partition of a topic. */
 export interface TopicPartition {

@@ -50,20 +50,25 @@ function encodesLikeByFields<T>(
       }),
       fc.integer({ min: 0, max: 2 ** 31 - 1 }),
       fc.bigInt({ min: -(2n ** 40n), max: 2n ** 40n }),
-      (key, value, headers, offsetDelta, timestampDelta) => {
+      fc.boolean(),
+      (key, value, headers, offsetDelta, timestampDelta, flat) => {
         const firstTimestamp = 1_800_000_000_000n;
-        const message = <V>(convert: (value: T | null) => V) =>
-          ({
+        const message = <V>(convert: (value: T | null) => V, flatHeaders = false) => {
+          const pairs = headers.map(([headerName, headerValue]) => [
+            convert(headerName),
+            convert(headerValue),
+          ]);
+          return {
             key: convert(key),
             value: convert(value),
-            headers: new Map(
-              headers.map(([headerName, headerValue]) => [convert(headerName), convert(headerValue)]),
-            ),
+            // The patched encoder also takes headers as one flat array of names and values.
+            headers: flatHeaders ? pairs.flat() : new Map(pairs as [V, V][]),
             timestamp: firstTimestamp + timestampDelta,
-          }) as unknown as MessageRecord;
+          } as unknown as MessageRecord;
+        };
         const written = (
           createRecord(
-            message((v) => v),
+            message((v) => v, flat),
             offsetDelta,
             firstTimestamp,
           ) as Writer

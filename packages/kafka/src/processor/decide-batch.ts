@@ -303,17 +303,26 @@ function decideRecord(
       partition: home,
       key: target.aggregateId,
       value: JSON.stringify(event.data),
-      // A Map goes to the client as it is (an object with computed keys is slow to build and is
-      // turned into a Map there anyway).
-      headers: new Map<string, string>()
-        .set(Headers.type, event.type)
-        .set(Headers.eventId, hashes.eventId(`${key}/${version}`))
-        .set(Headers.version, String(version))
-        .set(Headers.commandId, commandId)
-        .set(Headers.correlationId, command.metadata.correlationId ?? commandId)
-        .set(Headers.causationId, commandId)
-        .set(Headers.schema, String(ctx.schemaVersionOf?.(target.aggregateType, event.type) ?? 1))
-        .set(Headers.contentType, 'application/json'),
+      // Names and values in one flat array, which the client's (patched) encoder reads as it is: a Map
+      // of eight entries per event cost ~8 times as much to build and read.
+      headers: [
+        Headers.type,
+        event.type,
+        Headers.eventId,
+        hashes.eventId(`${key}/${version}`),
+        Headers.version,
+        String(version),
+        Headers.commandId,
+        commandId,
+        Headers.correlationId,
+        command.metadata.correlationId ?? commandId,
+        Headers.causationId,
+        commandId,
+        Headers.schema,
+        String(ctx.schemaVersionOf?.(target.aggregateType, event.type) ?? 1),
+        Headers.contentType,
+        'application/json',
+      ],
     });
   });
   const next: AggregateEntry = { state, version: entry.version + events.length, window: entry.window };
