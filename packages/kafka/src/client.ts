@@ -38,8 +38,8 @@ const passBuffer = (data?: Bytes): Buffer | undefined => data as Buffer | undefi
 
 /**
  * Serializers for {@link SluiceProducer}: keys and values pass through. Headers have none: with the
- * library's own pass-through for both, the (patched) producer hands a record's header Map to the
- * encoder as it is instead of copying it.
+ * library's own pass-through for both, the (patched) producer hands a record's header Map or flat
+ * array to the encoder as it is instead of copying it into a Map.
  */
 export const producerSerializers = {
   key: passBuffer,
