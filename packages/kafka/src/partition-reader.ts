@@ -3,6 +3,7 @@ import {
   Consumer,
   FetchIsolationLevels,
   IS_CONTROL,
+  type KafkaRecord,
   ListOffsetTimestamps,
   type RecordsBatch,
 } from '@platformatic/kafka';
@@ -16,7 +17,13 @@ export interface FetchedRecord {
   readonly timestamp: bigint;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
+  /** Headers by name (the last of a repeated name wins), built on first use. */
   readonly headers: ReadonlyMap<string, Buffer>;
+  /**
+   * Headers as UTF-8 text by name (the last wins), read from the record's bytes without a Buffer per
+   * name and value: for readers of text headers, such as event decoding.
+   */
+  headerText(): Record<string, string>;
 }
 
 /** Where to read a partition from. */
@@ -167,19 +174,60 @@ function collect(
     for (const record of batch.records) {
       const offset = batch.firstOffset + BigInt(record.offsetDelta);
       if (offset < from) continue; // a batch can start before the offset asked for
-      const headers = new Map<string, Buffer>();
-      for (const [name, value] of record.headers)
-        if (name) headers.set(name.toString(), value ?? Buffer.alloc(0));
-      into.push({
-        topic,
-        partition,
-        offset,
-        timestamp: batch.firstTimestamp + record.timestampDelta,
-        key: record.key,
-        value: record.value,
-        headers,
-      });
+      into.push(new Fetched(topic, partition, offset, batch.firstTimestamp + record.timestampDelta, record));
     }
   }
   return next;
+}
+
+/**
+ * A fetched record whose headers stay in the client's record until read: a Map of eight Buffers per
+ * event was a third of what a rebuild allocated, for decoders that want text.
+ */
+class Fetched implements FetchedRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: bigint;
+  readonly timestamp: bigint;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly #record: KafkaRecord;
+  #headers: Map<string, Buffer> | undefined;
+
+  constructor(topic: string, partition: number, offset: bigint, timestamp: bigint, record: KafkaRecord) {
+    this.topic = topic;
+    this.partition = partition;
+    this.offset = offset;
+    this.timestamp = timestamp;
+    this.key = record.key;
+    this.value = record.value;
+    this.#record = record;
+  }
+
+  get headers(): ReadonlyMap<string, Buffer> {
+    if (this.#headers === undefined) {
+      this.#headers = new Map();
+      for (const [name, value] of this.#record.headers)
+        if (name) this.#headers.set(name.toString(), value ?? Buffer.alloc(0));
+    }
+    return this.#headers;
+  }
+
+  headerText(): Record<string, string> {
+    // The patched client reads strings straight from the record's bytes; other records have views.
+    const strings =
+      this.#record.headerStrings?.() ??
+      this.#record.headers.flatMap(([name, value]) => [name?.toString() ?? null, value?.toString() ?? null]);
+    const text: Record<string, string> = {};
+    for (let i = 0; i < strings.length; i += 2) {
+      const name = strings[i];
+      const value = strings[i + 1] ?? '';
+      if (name === null || name === undefined) continue;
+      // An own property even for `__proto__`, which assignment would take as the prototype.
+      if (name === '__proto__')
+        Object.defineProperty(text, name, { value, enumerable: true, writable: true });
+      else text[name] = value;
+    }
+    return text;
+  }
 }

@@ -3,7 +3,18 @@
 // consumer accept; the end-to-end proof is every other contract test, this one pins the bytes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { crc32c, createRecord, jsCRC32C, type MessageRecord, Writer } from '@platformatic/kafka';
+import {
+  type CreateRecordsBatchOptions,
+  crc32c,
+  createRecord,
+  createRecordsBatch,
+  jsCRC32C,
+  type KafkaRecord,
+  type MessageRecord,
+  Reader,
+  readRecordsBatches,
+  Writer,
+} from '@platformatic/kafka';
 import fc from 'fast-check';
 
 type Bytes = Buffer | null;
@@ -128,6 +139,76 @@ test("a batch's CRC32C over its chunks equals the CRC32C of the chunks joined", 
       const joined = Buffer.concat(chunks.map((chunk) => Buffer.from(chunk)));
       assert.equal(crc32c(writer.dynamicBuffer), jsCRC32C(joined));
     }),
+    { numRuns: 1_000 },
+  );
+});
+
+// Records of a response in one buffer are read in place, headers on demand (PATCHES.md); a response
+// in chunks goes through the library's own reader. Both must give the same records.
+test('records read in place equal those the chunked reader gives, headers as views and as strings', () => {
+  const plain = (record: KafkaRecord) => ({
+    length: record.length,
+    attributes: record.attributes,
+    timestampDelta: record.timestampDelta,
+    offsetDelta: record.offsetDelta,
+    key: record.key,
+    value: record.value,
+    headers: record.headers,
+  });
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.record({
+          key: bytes(40),
+          value: bytes(3_000),
+          headers: fc.array(fc.tuple(fc.uint8Array({ maxLength: 20 }), bytes(200)), { maxLength: 9 }),
+          // A delta past 48 bits (either way) the in-place reader hands to the library's.
+          timestamp: fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 40n }), fc.bigInt({ min: 0n, max: 2n ** 52n })),
+        }),
+        { minLength: 1, maxLength: 30 },
+      ),
+      fc.integer({ min: 1, max: 500 }),
+      (drafts, chunkSize) => {
+        const firstTimestamp = 1_800_000_000_000n;
+        const messages = drafts.map((draft) => ({
+          key: draft.key,
+          value: draft.value,
+          headers: new Map(draft.headers.map(([name, value]) => [Buffer.from(name), value])),
+          timestamp: firstTimestamp + draft.timestamp,
+        })) as unknown as MessageRecord[];
+        const whole = createRecordsBatch(messages, {
+          firstSequence: 0,
+        } as Partial<CreateRecordsBatchOptions>).buffer;
+        const chunks = Writer.create();
+        for (let at = 0; at < whole.length; at += chunkSize)
+          chunks.append(whole.subarray(at, at + chunkSize));
+        const [inPlace] = readRecordsBatches(Reader.from(whole));
+        const [byReader] = readRecordsBatches(Reader.from(chunks));
+        assert.equal(inPlace?.records.length, drafts.length);
+        for (const [i, record] of (inPlace?.records ?? []).entries()) {
+          const expected = byReader?.records[i] as KafkaRecord;
+          // Strings first: once `headers` has been read, they are taken from its views.
+          const strings = record.headerStrings?.();
+          assert.deepEqual(plain(record), plain(expected));
+          if (strings === undefined) {
+            const delta = record.timestampDelta;
+            // Zigzag doubles it: past 48 bits either way it is read by the library's reader.
+            assert.ok(
+              delta >= 2n ** 48n || delta < -(2n ** 48n),
+              'only a long timestamp delta leaves the in-place reader',
+            );
+            continue;
+          }
+          assert.deepEqual(
+            strings,
+            expected.headers.flatMap(([name, value]) => [
+              name?.toString() ?? null,
+              value?.toString() ?? null,
+            ]),
+          );
+        }
+      },
+    ),
     { numRuns: 1_000 },
   );
 });

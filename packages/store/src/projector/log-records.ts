@@ -31,10 +31,7 @@ export type DecodedRecord =
 
 /** Turns a fetched record into its storable form. */
 export function toStoredRecord(record: FetchedRecord): StoredRecord {
-  const headers: Record<string, string> = {};
-  record.headers.forEach((value, name) => {
-    headers[name] = value.toString('utf8');
-  });
+  const headers = record.headerText();
   return {
     topic: record.topic,
     partition: record.partition,
