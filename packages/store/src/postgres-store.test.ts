@@ -100,6 +100,44 @@ if (unreachable && process.env.CI === 'true') {
     });
   });
 
+  describe('PostgreSQL leases', () => {
+    it('a holder frozen mid-batch loses its session after the idle limit, and the takeover goes on', {
+      timeout: 30_000,
+    }, async (t) => {
+      const leaseSchema = `${schema}_lease`;
+      const errors: Error[] = [];
+      const store = await openPostgresStore({
+        connectionString,
+        schema: leaseSchema,
+        maxConnections: 3,
+        onError: (error) => errors.push(error),
+      });
+      t.after(async () => {
+        await store.close();
+        await dropSchemas(leaseSchema);
+      });
+      assert.equal(await store.acquireLease('frozen', 1, 'a', 300), true);
+      let entered = () => {};
+      const inside = new Promise<void>((resolve) => {
+        entered = resolve;
+      });
+      // The holder checks its lease (share-locking the row) and then does nothing, as if stopped.
+      const frozen = store.transaction(async (tx) => {
+        assert.equal(await store.holdsLease(tx, 'frozen', 1, 'a', 300), true);
+        entered();
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        await sql`SELECT 1`.execute(tx.db);
+      });
+      await inside;
+      await new Promise((resolve) => setTimeout(resolve, 400)); // the lease expires
+      const started = Date.now();
+      // Without the idle limit this waits on the frozen holder's lock for the whole 2 s.
+      assert.equal(await store.acquireLease('frozen', 1, 'b', 5_000), true);
+      assert.ok(Date.now() - started < 1_500, `the takeover waited ${Date.now() - started} ms`);
+      await assert.rejects(frozen, 'the frozen holder cannot go on in its ended session');
+    });
+  });
+
   describe('PostgreSQL read store startup', () => {
     it('migrates once when several processes start at the same time', async (t) => {
       const fresh = `${schema}_boot`;

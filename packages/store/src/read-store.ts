@@ -131,8 +131,17 @@ export interface ReadStore<Tx extends StoreTx = StoreTx> {
   /**
    * Inside a batch's transaction: whether `holder` still holds an unexpired lease. On SQL stores the
    * lease row stays share-locked until the transaction ends, so a takeover waits for it (fencing).
+   * With `idleLimitMs`, PostgreSQL ends the session should the transaction sit idle longer than that
+   * (a holder frozen mid-batch, say by SIGSTOP, would otherwise keep the lock and stall the takeover
+   * until it ran again); projectors pass their lease TTL.
    */
-  holdsLease(tx: Tx, projection: string, version: number, holder: string): Promise<boolean>;
+  holdsLease(
+    tx: Tx,
+    projection: string,
+    version: number,
+    holder: string,
+    idleLimitMs?: number,
+  ): Promise<boolean>;
   /** Gives a lease up so another holder can take it at once. */
   releaseLease(projection: string, version: number, holder: string): Promise<void>;
 

@@ -30,6 +30,9 @@ export async function openPostgresStore(options: PostgresStoreOptions = {}): Pro
   const pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 10 });
   // An idle client's error must not crash the process; the pool drops that client by itself.
   pool.on('error', onError);
+  // Nor one of a client in use (the pool listens only to idle ones): the server ending the session
+  // of a transaction left idle too long, say. That error fails the client's next query, which reports it.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<ProjectionDatabase>({ dialect: new PostgresDialect({ pool }) });
   const channel = options.channel ?? 'sluice_changes';
   const schema = options.schema ?? 'sluice';

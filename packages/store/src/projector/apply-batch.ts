@@ -17,6 +17,8 @@ export interface BatchWork {
   /** Lease holder to check inside the transaction; undefined skips the check (a replay under a lock). */
   readonly holder: string | undefined;
   readonly policy: PoisonPolicy;
+  /** The holder's lease TTL: the longest its transaction may sit idle (see `ReadStore.holdsLease`). */
+  readonly leaseTtlMs?: number | undefined;
   /** Apply event by event, so a failing one is isolated. */
   readonly isolate: boolean;
   readonly records: readonly DecodedRecord[];
@@ -66,7 +68,10 @@ export function parkingKey(projection: AnyProjection, record: DecodedRecord): st
  */
 export async function applyBatch(tx: StoreTx, work: BatchWork): Promise<AppliedBatch> {
   const { store, projection, version } = work;
-  if (work.holder !== undefined && !(await store.holdsLease(tx, projection.name, version, work.holder)))
+  if (
+    work.holder !== undefined &&
+    !(await store.holdsLease(tx, projection.name, version, work.holder, work.leaseTtlMs))
+  )
     throw new LeaseLostError(projection.name, version, work.holder);
   await store.commitOffsets(tx, projection.name, version, work.expected, work.next);
   if (work.ahead !== undefined) {

@@ -14,6 +14,10 @@ export interface ProjectorOptions {
   readonly version?: number;
   /** Lease holder name; default `<host>/<pid>/<random>`. */
   readonly holder?: string;
+  /**
+   * How long the lease lasts unrenewed (default 6 s); on PostgreSQL also the longest a batch's
+   * transaction may sit idle before the server ends its session (a frozen holder's locks go).
+   */
   readonly leaseTtlMs?: number;
   readonly renewEveryMs?: number;
   readonly poison?: PoisonPolicy;

@@ -136,14 +136,13 @@ export class Projector extends EventEmitter {
     }
   }
 
+  get #leaseTtlMs(): number {
+    return this.#o.leaseTtlMs ?? 6000;
+  }
+
   async #acquire(): Promise<boolean> {
     const { store, projection } = this.#o;
-    const ok = await store.acquireLease(
-      projection.name,
-      this.#version,
-      this.holder,
-      this.#o.leaseTtlMs ?? 6000,
-    );
+    const ok = await store.acquireLease(projection.name, this.#version, this.holder, this.#leaseTtlMs);
     if (ok) {
       this.#holding = true;
       this.#positions = undefined;
@@ -159,8 +158,7 @@ export class Projector extends EventEmitter {
     const { store, projection } = this.#o;
     try {
       if (this.#holding) {
-        const ttl = this.#o.leaseTtlMs ?? 6000;
-        if (!(await store.renewLease(projection.name, this.#version, this.holder, ttl))) {
+        if (!(await store.renewLease(projection.name, this.#version, this.holder, this.#leaseTtlMs))) {
           this.#holding = false;
           this.emit('lease', false);
         }
@@ -268,6 +266,7 @@ export class Projector extends EventEmitter {
             version: this.#version,
             tables: this.#tables!,
             holder: this.holder,
+            leaseTtlMs: this.#leaseTtlMs,
             policy: this.#o.poison ?? 'stop',
             isolate,
             records,

@@ -36,15 +36,24 @@ export async function renewLeaseSql(
   return Number(result.numAffectedRows ?? 0n) === 1;
 }
 
-/** Whether `holder` holds an unexpired lease; share-locks the row until the transaction ends. */
+/**
+ * Whether `holder` holds an unexpired lease; share-locks the row until the transaction ends. With
+ * `idleLimitMs`, the server ends the session if the transaction then idles longer than that.
+ */
 export async function holdsLeaseSql(
   db: SqlExecutor,
   schema: string,
   projection: string,
   version: number,
   holder: string,
+  idleLimitMs?: number,
 ): Promise<boolean> {
-  const { rows } = await sql`SELECT 1 FROM ${sql.table(`${schema}.projection_leases`)}
+  // Set in the same statement (for this transaction only), so a batch pays no extra round trip.
+  const column =
+    idleLimitMs === undefined
+      ? sql`1`
+      : sql`set_config('idle_in_transaction_session_timeout', ${String(ttl(idleLimitMs))}, true)`;
+  const { rows } = await sql`SELECT ${column} FROM ${sql.table(`${schema}.projection_leases`)}
     WHERE projection = ${projection} AND version = ${version} AND holder = ${holder} AND expires_at > now()
     FOR SHARE`.execute(db);
   return rows.length === 1;

@@ -109,8 +109,16 @@ export class SqlReadStore implements ReadStore<SqlTx> {
     return renewLeaseSql(this.#db, this.schema, projection, version, holder, ttlMs);
   }
 
-  holdsLease(tx: SqlTx, projection: string, version: number, holder: string): Promise<boolean> {
-    return holdsLeaseSql(this.#on(tx), this.schema, projection, version, holder);
+  holdsLease(
+    tx: SqlTx,
+    projection: string,
+    version: number,
+    holder: string,
+    idleLimitMs?: number,
+  ): Promise<boolean> {
+    // PGlite is one session in this process: nothing else waits on its locks, and nothing may end it.
+    const idleLimit = this.kind === 'postgres' ? idleLimitMs : undefined;
+    return holdsLeaseSql(this.#on(tx), this.schema, projection, version, holder, idleLimit);
   }
 
   releaseLease(projection: string, version: number, holder: string): Promise<void> {
