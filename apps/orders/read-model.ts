@@ -1,45 +1,10 @@
 import type { CommandResult, PositionToken } from '@sluice/core';
 import type { ChangeFeed, CommandResultReader, PositionWaiter, StreamEvent } from '@sluice/http';
-import type { OrderItem, PriceBand } from '@sluice/orders/domain';
+import type { OrderItem, OrderStatus, PriceBand } from '@sluice/orders/domain';
 import { type AnyProjection, type ReadSide, type Row, UnknownProjectionError } from '@sluice/store';
+import type { BandItem, ItemsByBand, OrderView, ShowView, UserView } from './views.ts';
 
-/** An order as the API shows it. */
-export interface OrderView {
-  readonly orderId: string;
-  readonly userId: string;
-  readonly status: string;
-  readonly items: readonly OrderItem[];
-  /** Sum of price × quantity, in pence. */
-  readonly total: number;
-  readonly version: number;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
-
-/** One line of "my items by band". */
-export interface BandItem {
-  readonly orderId: string;
-  readonly name: string;
-  readonly price: number;
-  readonly quantity: number;
-}
-
-export type ItemsByBand = Readonly<Record<PriceBand, readonly BandItem[]>>;
-
-export interface UserView {
-  readonly userId: string;
-  readonly name: string;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
-
-export interface ShowView {
-  readonly showId: string;
-  readonly seats: number;
-  readonly available: number;
-  /** Seat number → holder. */
-  readonly booked: Readonly<Record<string, string>>;
-}
+export type { BandItem, ItemsByBand, OrderView, ShowView, UserView } from './views.ts';
 
 /** Projection names the queries read. */
 export const Projections = {
@@ -59,7 +24,7 @@ function orderOf(row: Row): OrderView {
   return {
     orderId: String(row.order_id),
     userId: String(row.user_id),
-    status: String(row.status),
+    status: String(row.status) as OrderStatus,
     items: row.items as OrderItem[],
     total: Number(row.total),
     version: Number(row.version),

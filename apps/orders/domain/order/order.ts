@@ -8,6 +8,9 @@ import {
   isPrivileged,
   reject,
 } from '@sluice/core';
+import type { OrderItem, OrderStatus } from './values.ts';
+
+export type { OrderItem, OrderStatus } from './values.ts';
 
 /** Rejection codes of the order aggregate. */
 export const OrderCodes = {
@@ -29,8 +32,6 @@ export const ItemLimits = {
 
 /** An order line as the customer sends it: quantity defaults to 1. */
 export type ItemInput = { readonly name: string; readonly price: number; readonly quantity?: number };
-/** An order line as recorded. */
-export type OrderItem = { readonly name: string; readonly price: number; readonly quantity: number };
 
 export type CreateOrder = Command<
   'CreateOrder',
@@ -54,8 +55,6 @@ export type OrderCancelled = Event<
   { orderId: string; userId: string; cancelledBy: string; reason?: string }
 >;
 export type OrderEvent = OrderCreated | OrderConfirmed | OrderShipped | OrderDelivered | OrderCancelled;
-
-export type OrderStatus = 'created' | 'confirmed' | 'shipped' | 'delivered' | 'cancelled';
 
 export type OrderState =
   | { readonly status: 'absent' }

@@ -125,40 +125,16 @@ export interface Accepted {
   readonly orderId?: string;
 }
 
-/** One order line; prices are integer pence. */
-export interface OrderItem {
-  readonly name: string;
-  readonly price: number;
-  readonly quantity: number;
-}
-
-export type OrderStatus = 'created' | 'confirmed' | 'shipped' | 'delivered' | 'cancelled';
-
-export interface Order {
-  readonly orderId: string;
-  readonly userId: string;
-  readonly status: OrderStatus;
-  readonly items: readonly OrderItem[];
-  readonly total: number;
-  readonly version: number;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
-
-export interface BandItem extends OrderItem {
-  readonly orderId: string;
-}
-
-export type Band = 'cheap' | 'affordable' | 'expensive';
-export type ItemsByBand = Readonly<Record<Band, readonly BandItem[]>>;
-
-export interface Show {
-  readonly showId: string;
-  readonly seats: number;
-  readonly available: number;
-  /** Seat number → holder. */
-  readonly booked: Readonly<Record<string, string>>;
-}
+// The shop's views are the server's own types (type-only: nothing of the server is bundled).
+export type {
+  BandItem,
+  ItemsByBand,
+  OrderItem,
+  OrderStatus,
+  OrderView as Order,
+  PriceBand as Band,
+  ShowView as Show,
+} from '../../views.ts';
 
 export interface RebuildView {
   readonly projection: string;
