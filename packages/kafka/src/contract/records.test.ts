@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { testBrokers, uniqueName } from '@sluice/testing';
 import { createAdmin, type KafkaConnection } from '../client.ts';
 import { RecordTooLargeError } from '../errors.ts';
+import { PartitionReader } from '../partition-reader.ts';
 import { readTopic } from '../read-topic.ts';
 import { ensureTopics } from '../topics.ts';
 import { TxnSession } from '../txn-session.ts';
@@ -46,6 +47,25 @@ test('headers round-trip byte for byte, including binary, empty and non-ASCII va
   assert.deepEqual([...record.headers.keys()].sort(), Object.keys(headers).sort());
   for (const [headerName, value] of Object.entries(headers)) {
     assert.ok(record.headers.get(headerName)?.equals(value), `header ${headerName} changed`);
+  }
+
+  // The same through PartitionReader, whose records read their headers from the bytes on demand
+  // (PATCHES.md): as text first (no view per field), then as the Map of Buffers.
+  const reader = new PartitionReader({ connection: connection() });
+  t.after(() => reader.close());
+  const round = await reader.fetch([{ topic: name, partition: 0, offset: offset ?? 0n }]);
+  const [fetched] = round.records;
+  assert.ok(fetched);
+  assert.deepEqual(
+    fetched.headerText(),
+    Object.fromEntries(Object.entries(headers).map(([headerName, value]) => [headerName, value.toString()])),
+  );
+  assert.deepEqual([...fetched.headers.keys()].sort(), Object.keys(headers).sort());
+  for (const [headerName, value] of Object.entries(headers)) {
+    assert.ok(
+      fetched.headers.get(headerName)?.equals(value),
+      `header ${headerName} changed in PartitionReader`,
+    );
   }
 });
 
