@@ -1,15 +1,15 @@
 // A small JSON-over-HTTP client for the benchmarks. The load generator shares the two cores with
 // what it measures: node:http with kept-alive connections costs a fraction of the CPU of fetch
 // (undici's WHATWG streams).
-import { Agent, request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 
-/** One request: method, path, JSON body and extra headers; resolves with the status and the parsed body. */
+/** One request: method, path, JSON body and extra headers; resolves with the status, headers and parsed body. */
 export type Call = (
   method: string,
   path: string,
   body?: unknown,
   headers?: Record<string, string>,
-) => Promise<{ status: number; body: Record<string, unknown> }>;
+) => Promise<{ status: number; headers: IncomingHttpHeaders; body: Record<string, unknown> }>;
 
 /** Connections kept alive across requests of this thread. */
 export const agent = new Agent({ keepAlive: true, maxSockets: 256 });
@@ -42,7 +42,11 @@ export function client(url: string, token: string): Call {
           response.on('end', () => {
             const text = Buffer.concat(chunks).toString();
             try {
-              resolve({ status: response.statusCode ?? 0, body: text === '' ? {} : JSON.parse(text) });
+              resolve({
+                status: response.statusCode ?? 0,
+                headers: response.headers,
+                body: text === '' ? {} : JSON.parse(text),
+              });
             } catch (error) {
               reject(error);
             }

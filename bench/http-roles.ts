@@ -192,7 +192,7 @@ export async function httpScenario(context: BenchContext) {
         inFlight.push(sender.send(command));
       }
     })();
-    const { times: queryTimes, bad: badQueries } = await queries;
+    const { times: queryTimes, serverTimes, bad: badQueries } = await queries;
     await commandsDone;
     await Promise.all(inFlight);
     // What the command load achieved while queries were timed (sent to answered).
@@ -200,7 +200,10 @@ export async function httpScenario(context: BenchContext) {
     restorePriority();
     restorePriority = () => {};
     const query = percentiles(queryTimes);
-    log(`http: items query ${JSON.stringify(query)}, commands at ${loadCommandsPerSec}/s`);
+    const queryServer = percentiles(serverTimes);
+    log(
+      `http: items query ${JSON.stringify(query)} (in the API ${JSON.stringify(queryServer)}), commands at ${loadCommandsPerSec}/s`,
+    );
     for (const child of children.splice(0).reverse()) await stopRole(child);
     const connection = { brokers: context.brokers, clientId: `${prefix}check` };
     const events = await readUserEvents(connection, topicNames(prefix));
@@ -226,6 +229,9 @@ export async function httpScenario(context: BenchContext) {
         loadCommandsPerSec,
         queryRate,
         queryMs: query,
+        // The same queries as the API timed them (Server-Timing): the difference is time spent
+        // waiting for a CPU or on the way, outside the request's handling.
+        queryServerMs: queryServer,
         // The nice value of the processor and projector while queries were timed, and of the broker
         // (only one this run started).
         queryPhaseNice: {

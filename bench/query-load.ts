@@ -31,6 +31,8 @@ export interface QueryStart {
 /** What it answers. */
 export interface QueryLoadResult {
   readonly times: number[];
+  /** The same queries as the API timed them (its `Server-Timing`): the rest was waiting to run. */
+  readonly serverTimes: number[];
   /** Answers that were not 200 with one item in the cheap and the expensive bands. */
   readonly bad: number;
 }
@@ -42,11 +44,15 @@ const load = workerData as QueryLoad;
 const call = client(load.url, load.token);
 let bad = 0;
 
+const serverTimes: number[] = [];
+
 async function query(i: number): Promise<number> {
   const userId = load.users[i % load.users.length];
   const sent = performance.now();
-  const { status, body } = await call('GET', `/api/users/${userId}/items`);
+  const { status, headers, body } = await call('GET', `/api/users/${userId}/items`);
   const took = performance.now() - sent;
+  const server = /dur=([\d.]+)/.exec(String(headers['server-timing'] ?? ''));
+  if (server) serverTimes.push(Number(server[1]));
   const items = body as { cheap?: unknown[]; affordable?: unknown[]; expensive?: unknown[] };
   if (status !== 200 || items.cheap?.length !== 1 || items.expensive?.length !== 1) bad++;
   return took;
@@ -54,6 +60,7 @@ async function query(i: number): Promise<number> {
 
 for (let i = 0; i < WARM_UP_QUERIES; i++) await query(i);
 bad = 0;
+serverTimes.length = 0;
 parentPort!.postMessage({ ready: true } satisfies QueryReady);
 const [{ begin }] = (await once(parentPort!, 'message')) as [QueryStart];
 
@@ -65,4 +72,4 @@ for (let i = 0; i < load.rate * load.seconds; i++) {
 }
 await Promise.all(inFlight);
 agent.destroy();
-parentPort!.postMessage({ times, bad } satisfies QueryLoadResult);
+parentPort!.postMessage({ times, serverTimes, bad } satisfies QueryLoadResult);

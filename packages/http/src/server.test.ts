@@ -48,6 +48,17 @@ test('every response carries a request id; a sane client id is kept', async (t) 
   assert.match(String(long.headers['x-request-id']), /^[0-9a-f-]{36}$/);
 });
 
+test('every answer says how long the server took (Server-Timing), problems too', async (t) => {
+  const { app } = await testServer();
+  t.after(() => app.close());
+  for (const url of ['/healthz', '/no-such-route']) {
+    const response = await app.inject({ method: 'GET', url });
+    const timing = /^app;dur=(\d+\.\d{2})$/.exec(String(response.headers['server-timing']));
+    assert.ok(timing, `${url}: ${response.headers['server-timing']}`);
+    assert.ok(Number(timing[1]) >= 0 && Number(timing[1]) < 10_000);
+  }
+});
+
 test('logs carry request ids and never a token, cookie or ticket', async (t) => {
   const lines: string[] = [];
   const sink = new Writable({

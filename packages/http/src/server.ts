@@ -55,6 +55,11 @@ export async function buildServer(config: ServerConfig, ports: ServerPorts): Pro
     if (request.id.length > MAX_REQUEST_ID) request.id = randomUUID();
     reply.header('x-request-id', request.id);
   });
+  // How long the server took (W3C Server-Timing), so a client can tell its own waits from the server's.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    reply.header('server-timing', `app;dur=${reply.elapsedTime.toFixed(2)}`);
+    done(null, payload);
+  });
   const metrics = ports.metrics ?? createSluiceMetrics();
 
   await app.register(problemsPlugin, { catalogue: new ErrorCatalogue(ports.domainCodes) });
