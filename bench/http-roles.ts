@@ -18,7 +18,7 @@ import { epochNow, sleep } from './clock.ts';
 import { type BenchContext, deleteTopics, percentiles } from './deployment.ts';
 import { agent, type Call, client as httpClient } from './http-client.ts';
 import { Job, type JobCommand, type SeenResult } from './job.ts';
-import { BACKGROUND_NICE, lowerPriority } from './priorities.ts';
+import { BACKGROUND_NICE, lowerPriority, lowerThisThread } from './priorities.ts';
 import type { QueryLoad, QueryLoadResult, QueryStart } from './query-load.ts';
 import { readUserEvents } from './readback.ts';
 
@@ -182,7 +182,13 @@ export async function httpScenario(context: BenchContext) {
     const startQueries = await queryLoad({ url, token: OPERATOR, users: seeded, rate: queryRate, seconds });
     // While the queries are timed the throughput parts run at the lower priority (see priorities.ts).
     const [processor, projector] = children;
-    restorePriority = lowerPriority([processor!.pid!, projector!.pid!, ...context.brokerPids], log);
+    const restoreRoles = lowerPriority([processor!.pid!, projector!.pid!, ...context.brokerPids], log);
+    // The commands' sender too (this thread; the queries' thread started before and keeps its priority).
+    const restoreSender = lowerThisThread(log);
+    restorePriority = () => {
+      restoreSender();
+      restoreRoles();
+    };
     const begin = epochNow() + 50;
     const inFlight: Promise<unknown>[] = [];
     const queries = startQueries(begin);
@@ -236,6 +242,7 @@ export async function httpScenario(context: BenchContext) {
         // (only one this run started).
         queryPhaseNice: {
           roles: BACKGROUND_NICE,
+          commandSender: BACKGROUND_NICE,
           broker: context.brokerPids.length > 0 ? BACKGROUND_NICE : 0,
         },
       },

@@ -4,8 +4,10 @@
 // 20-30 ms at a time). A deployment that co-locates them gives the throughput parts the lower priority,
 // as the bench does while it times queries: every thread of the processor, the projector and a broker
 // this run started gets nice 10 and, where Linux groups CPU time by session (autogroup), so does the
-// broker's session group (the roles share the bench's group with the API, which must keep its share). The API keeps the default priority. The command throughput is measured before, at
-// equal priorities. `SLUICE_BENCH_NICE=0` turns this off.
+// broker's session group (the roles share the bench's group with the API, which must keep its share). The API keeps the default priority. So does the thread that sends and times the
+// queries; the bench's main thread, which sends the background commands (clients that would be on
+// other machines), runs at nice 10 too. The command throughput is measured before, at equal
+// priorities. `SLUICE_BENCH_NICE=0` turns this off.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
@@ -49,6 +51,23 @@ export function lowerPriority(pids: readonly number[], log: (line: string) => vo
       }
     }
     if (refused > 0) log(`could not restore the priority of ${refused} threads (needs CAP_SYS_NICE)`);
+  };
+}
+
+/**
+ * Gives the calling thread alone the background priority (on Linux a thread's nice value is its own;
+ * threads it starts afterwards inherit it, ones already running keep theirs); returns the undo.
+ */
+export function lowerThisThread(log: (line: string) => void): () => void {
+  if (BACKGROUND_NICE === 0 || process.platform !== 'linux') return () => {};
+  const was = getPriority(process.pid);
+  setPriority(process.pid, BACKGROUND_NICE);
+  return () => {
+    try {
+      setPriority(process.pid, was);
+    } catch {
+      log('could not restore the priority of the main thread (needs CAP_SYS_NICE)');
+    }
   };
 }
 
