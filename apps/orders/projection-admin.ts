@@ -8,38 +8,9 @@ import {
   rebuildProjection,
   UnknownProjectionError,
 } from '@sluice/store';
+import type { ProjectionStatusView, RebuildView } from './views.ts';
 
-/** Progress of a rebuild as JSON (offsets as decimal strings). */
-export interface RebuildView {
-  readonly projection: string;
-  readonly version: number;
-  readonly state: 'running' | 'done' | 'failed';
-  readonly done: string;
-  readonly total: string;
-  readonly eventsPerSecond: number;
-  readonly etaSeconds?: number;
-  readonly caughtUp: boolean;
-  readonly active: boolean;
-  readonly error?: string;
-}
-
-/** A projection's status for operators. */
-export interface ProjectionStatusView {
-  readonly projection: string;
-  readonly activeVersion?: number;
-  readonly versions: readonly { version: number; state: string; lastError?: unknown; updatedAt: string }[];
-  /** Lag of the serving version per source partition (offsets as decimal strings). */
-  readonly partitions?: readonly {
-    topic: string;
-    partition: number;
-    nextOffset: string;
-    endOffset: string;
-    lag: string;
-  }[];
-  /** The in-process projector's progress, when this process runs it. */
-  readonly progress?: Omit<RebuildView, 'state'>;
-  readonly rebuild?: RebuildView;
-}
+export type { PartitionLagView, ProjectionErrorView, ProjectionStatusView, RebuildView } from './views.ts';
 
 /** What the operator routes need: statuses and blue-green rebuilds with their progress. */
 export interface ProjectionAdmin {

@@ -1,5 +1,6 @@
-// What the shop's queries answer, as types only and free of server imports: the server builds these
-// (read-model.ts) and the web app reads them (web/src/api.ts), so the two cannot drift apart.
+// What the shop's queries and operator routes answer, as types only and free of server imports: the
+// server builds these (read-model.ts, projection-admin.ts) and the web app reads them (web/src/api.ts),
+// so the two cannot drift apart.
 import type { PriceBand } from './domain/order/price-band.ts';
 import type { OrderItem, OrderStatus } from './domain/order/values.ts';
 
@@ -38,4 +39,52 @@ export interface ShowView {
   readonly available: number;
   /** Seat number → holder. */
   readonly booked: Readonly<Record<string, string>>;
+}
+
+/** Progress of a rebuild as JSON (offsets as decimal strings). */
+export interface RebuildView {
+  readonly projection: string;
+  readonly version: number;
+  readonly state: 'running' | 'done' | 'failed';
+  readonly done: string;
+  readonly total: string;
+  readonly eventsPerSecond: number;
+  readonly etaSeconds?: number;
+  readonly caughtUp: boolean;
+  readonly active: boolean;
+  readonly error?: string;
+}
+
+/** Why a projection version stopped (its offset as a decimal string). */
+export interface ProjectionErrorView {
+  readonly message: string;
+  readonly code?: string;
+  readonly event?:
+    | { readonly topic: string; readonly partition: number; readonly offset: string }
+    | undefined;
+}
+
+/** Lag of the serving version on one source partition (offsets as decimal strings). */
+export interface PartitionLagView {
+  readonly topic: string;
+  readonly partition: number;
+  readonly nextOffset: string;
+  readonly endOffset: string;
+  readonly lag: string;
+}
+
+/** A projection's status for operators. */
+export interface ProjectionStatusView {
+  readonly projection: string;
+  readonly activeVersion?: number;
+  readonly versions: readonly {
+    readonly version: number;
+    readonly state: string;
+    readonly lastError?: ProjectionErrorView;
+    readonly updatedAt: string;
+  }[];
+  readonly partitions?: readonly PartitionLagView[];
+  /** The in-process projector's progress, when this process runs it. */
+  readonly progress?: Omit<RebuildView, 'state'>;
+  readonly rebuild?: RebuildView;
 }

@@ -125,7 +125,7 @@ export interface Accepted {
   readonly orderId?: string;
 }
 
-// The shop's views are the server's own types (type-only: nothing of the server is bundled).
+// The views are the server's own types (type-only: nothing of the server is bundled).
 export type {
   BandItem,
   ItemsByBand,
@@ -133,42 +133,10 @@ export type {
   OrderStatus,
   OrderView as Order,
   PriceBand as Band,
+  ProjectionStatusView as ProjectionStatus,
+  RebuildView,
   ShowView as Show,
 } from '../../views.ts';
-
-export interface RebuildView {
-  readonly projection: string;
-  readonly version: number;
-  readonly state: 'running' | 'done' | 'failed';
-  readonly done: string;
-  readonly total: string;
-  readonly eventsPerSecond: number;
-  readonly etaSeconds?: number;
-  readonly caughtUp: boolean;
-  readonly active: boolean;
-  readonly error?: string;
-}
-
-/** Lag of one source partition, when the server reports it. */
-export interface PartitionLag {
-  readonly topic: string;
-  readonly partition: number;
-  readonly lag: number | string;
-}
-
-export interface ProjectionStatus {
-  readonly projection: string;
-  readonly activeVersion?: number;
-  readonly versions: readonly {
-    version: number;
-    state: string;
-    lastError?: { message?: string };
-    updatedAt: string;
-  }[];
-  readonly progress?: Omit<RebuildView, 'state'> & { readonly partitions?: readonly PartitionLag[] };
-  readonly partitions?: readonly PartitionLag[];
-  readonly rebuild?: RebuildView;
-}
 
 /** A ticket for `EventSource`, which cannot send an Authorization header. */
 export async function streamTicket(session: Session): Promise<string> {

@@ -48,7 +48,7 @@ function ProjectionRow({ session, status }: { session: Session; status: Projecti
   const [error, setError] = useState<unknown>();
   const [starting, setStarting] = useState(false);
   const active = status.versions.find((v) => v.version === status.activeVersion);
-  const partitions = status.progress?.partitions ?? status.partitions;
+  const partitions = status.partitions;
   const start = async (): Promise<void> => {
     setStarting(true);
     setError(undefined);
