@@ -12,6 +12,7 @@ import {
   type KafkaRecord,
   type MessageRecord,
   Reader,
+  readRecord,
   readRecordsBatches,
   Writer,
 } from '@platformatic/kafka';
@@ -210,5 +211,35 @@ test('records read in place equal those the chunked reader gives, headers as vie
       },
     ),
     { numRuns: 1_000 },
+  );
+});
+
+test('a record read in place stops its headers at its own end, whatever its counts and lengths say', () => {
+  const body = Buffer.from([
+    0x00, // attributes
+    0x00, // timestamp delta 0
+    0x00, // offset delta 0
+    0x01, // key: null (-1)
+    0x01, // value: null (-1)
+    0x80,
+    0x80,
+    0x80,
+    0x80,
+    0x02, // 2^28 headers, says the count
+    0x04,
+    0x61,
+    0x62, // name "ab"
+    0xc8,
+    0x01,
+    0x78,
+    0x79, // a value of 100 bytes, says its length; two are there
+  ]);
+  const record = readRecord(
+    Reader.from(Buffer.concat([Buffer.from([body.length * 2]), body, Buffer.from('next')])),
+  );
+  assert.deepEqual(record.headerStrings?.(), ['ab', 'xy']);
+  assert.deepEqual(
+    record.headers.map(([name, value]) => [name?.toString(), value?.toString()]),
+    [['ab', 'xy']],
   );
 });
