@@ -26,9 +26,7 @@ export function lowerPriority(pids: readonly number[], log: (line: string) => vo
     const tasks = existsSync(`/proc/${pid}/task`) ? readdirSync(`/proc/${pid}/task`).map(Number) : [pid];
     for (const tid of tasks) {
       try {
-        const was = getPriority(tid);
-        setPriority(tid, BACKGROUND_NICE);
-        undo.push(() => setPriority(tid, was));
+        undo.push(lowerThread(tid));
       } catch {
         // The thread ended meanwhile.
       }
@@ -41,6 +39,27 @@ export function lowerPriority(pids: readonly number[], log: (line: string) => vo
       if (was !== undefined) undo.push(() => writeFileSync(group, was));
     }
   }
+  return undoAll(undo, log);
+}
+
+/**
+ * Gives the calling thread alone the background priority (on Linux a thread's nice value is its own;
+ * threads it starts afterwards inherit it, ones already running keep theirs); returns the undo.
+ */
+export function lowerThisThread(log: (line: string) => void): () => void {
+  if (BACKGROUND_NICE === 0 || process.platform !== 'linux') return () => {};
+  return undoAll([lowerThread(process.pid)], log);
+}
+
+/** Sets one thread to the background priority; returns the step that puts its priority back. */
+function lowerThread(tid: number): () => void {
+  const was = getPriority(tid);
+  setPriority(tid, BACKGROUND_NICE);
+  return () => setPriority(tid, was);
+}
+
+/** Runs the undo steps, newest first; raising a priority again needs CAP_SYS_NICE: refusals are reported. */
+function undoAll(undo: Array<() => void>, log: (line: string) => void): () => void {
   return () => {
     let refused = 0;
     for (const step of undo.reverse()) {
@@ -51,23 +70,6 @@ export function lowerPriority(pids: readonly number[], log: (line: string) => vo
       }
     }
     if (refused > 0) log(`could not restore the priority of ${refused} threads (needs CAP_SYS_NICE)`);
-  };
-}
-
-/**
- * Gives the calling thread alone the background priority (on Linux a thread's nice value is its own;
- * threads it starts afterwards inherit it, ones already running keep theirs); returns the undo.
- */
-export function lowerThisThread(log: (line: string) => void): () => void {
-  if (BACKGROUND_NICE === 0 || process.platform !== 'linux') return () => {};
-  const was = getPriority(process.pid);
-  setPriority(process.pid, BACKGROUND_NICE);
-  return () => {
-    try {
-      setPriority(process.pid, was);
-    } catch {
-      log('could not restore the priority of the main thread (needs CAP_SYS_NICE)');
-    }
   };
 }
 

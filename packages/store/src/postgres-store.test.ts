@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { DEFAULT_DATABASE_URL, openPostgresStore } from './postgres/postgres-store.ts';
@@ -40,6 +40,23 @@ async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<vo
   }
 }
 
+/** A store on a schema of its own for one test, closed and dropped after it; its connection errors kept. */
+async function scratchStore(t: TestContext, suffix: string, maxConnections: number) {
+  const scratch = `${schema}_${suffix}`;
+  const errors: Error[] = [];
+  const store = await openPostgresStore({
+    connectionString,
+    schema: scratch,
+    maxConnections,
+    onError: (error) => errors.push(error),
+  });
+  t.after(async () => {
+    await store.close();
+    await dropSchemas(scratch);
+  });
+  return { store, errors, schema: scratch };
+}
+
 const unreachable = await unreachableReason();
 if (unreachable && process.env.CI === 'true') {
   it('PostgreSQL is reachable (required when CI=true)', () => assert.fail(unreachable));
@@ -57,18 +74,7 @@ if (unreachable && process.env.CI === 'true') {
     it('reconnects after its connection is killed and wakes subscribers again', {
       timeout: 30_000,
     }, async (t) => {
-      const listenSchema = `${schema}_listen`;
-      const errors: Error[] = [];
-      const store = await openPostgresStore({
-        connectionString,
-        schema: listenSchema,
-        maxConnections: 2,
-        onError: (error) => errors.push(error),
-      });
-      t.after(async () => {
-        await store.close();
-        await dropSchemas(listenSchema);
-      });
+      const { store, errors, schema: listenSchema } = await scratchStore(t, 'listen', 2);
       const projection = `reconnect_${process.pid}`;
       const wakes: number[] = [];
       let onWake = () => {};
@@ -104,18 +110,7 @@ if (unreachable && process.env.CI === 'true') {
     it('a holder frozen mid-batch loses its session after the idle limit, and the takeover goes on', {
       timeout: 30_000,
     }, async (t) => {
-      const leaseSchema = `${schema}_lease`;
-      const errors: Error[] = [];
-      const store = await openPostgresStore({
-        connectionString,
-        schema: leaseSchema,
-        maxConnections: 3,
-        onError: (error) => errors.push(error),
-      });
-      t.after(async () => {
-        await store.close();
-        await dropSchemas(leaseSchema);
-      });
+      const { store } = await scratchStore(t, 'lease', 3);
       assert.equal(await store.acquireLease('frozen', 1, 'a', 300), true);
       let entered = () => {};
       const inside = new Promise<void>((resolve) => {
