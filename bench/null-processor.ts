@@ -18,6 +18,7 @@ import {
   tpKey,
 } from '@sluice/kafka';
 import { type BenchContext, type BenchDeployment, deleteTopics } from './deployment.ts';
+import { machineCpu, machineCpuSince } from './machine-cpu.ts';
 
 /** One record of each kind the processor writes, as written in the drain run. */
 export interface RecordTemplates {
@@ -175,6 +176,7 @@ export async function nullProcessor(
     let done = 0;
     // This thread's CPU time per command, to set beside the processor's (`threadCpuUsPerCommand`).
     const cpuBefore = process.threadCpuUsage();
+    const machineBefore = machineCpu();
     let firstAt = 0;
     let lastAt = 0;
     let transactions = 0;
@@ -209,6 +211,7 @@ export async function nullProcessor(
       if (firstAt === 0) firstAt = lastAt;
     }
     const cpu = process.threadCpuUsage(cpuBefore);
+    const machine = machineCpuSince(machineBefore, total);
     await stream.close();
     const seconds = (lastAt - firstAt) / 1000;
     const figures = {
@@ -216,6 +219,7 @@ export async function nullProcessor(
       seconds: Number(seconds.toFixed(2)),
       transactions,
       threadCpuUsPerCommand: Number(((cpu.user + cpu.system) / total).toFixed(1)),
+      ...machine,
       recordsPerCommand: 3,
       recordBytes: {
         event: (templates.event.value?.length ?? 0) + (templates.event.key?.length ?? 0),
@@ -223,7 +227,10 @@ export async function nullProcessor(
         result: (templates.result.value?.length ?? 0) + (templates.result.key?.length ?? 0),
       },
     };
-    context.log(`null: ${figures.commandsPerSec}/s, ${figures.threadCpuUsPerCommand} µs of CPU per command`);
+    context.log(
+      `null: ${figures.commandsPerSec}/s, ${figures.threadCpuUsPerCommand} µs of CPU per command ` +
+        `(${machine.machineCpuUsPerCommand} µs of the machine's, busy ${machine.machineBusy})`,
+    );
     return figures;
   } finally {
     await session.close().catch(() => undefined);

@@ -22,6 +22,7 @@ import {
   preload,
 } from './deployment.ts';
 import { type CheckReport, Job, type JobCommand } from './job.ts';
+import { machineCpu, machineCpuSince } from './machine-cpu.ts';
 import { nullProcessor, sampleRecords } from './null-processor.ts';
 import type { RateDone, RateReady, RateSend, RateStart } from './rate-sender.ts';
 import { rawTxnProduce } from './raw-txn-produce.ts';
@@ -142,10 +143,12 @@ async function drain(
   // The processor's thread: how busy it was, and its CPU time per command (GC on it included).
   const loopBefore = performance.eventLoopUtilization();
   const cpuBefore = process.threadCpuUsage();
+  const machineBefore = machineCpu();
   const processor = startProcessor(deployment.connection, deployment.prefix, context);
   await watcher.waitForCount(count);
   const loop = performance.eventLoopUtilization(loopBefore);
   const cpu = process.threadCpuUsage(cpuBefore);
+  const machine = machineCpuSince(machineBefore, count);
   const { batches } = processor;
   await processor.stop();
   const seconds = (watcher.lastAt - watcher.firstAt) / 1000;
@@ -158,6 +161,7 @@ async function drain(
       startupSeconds: Number(((watcher.firstAt - constructedAt) / 1000).toFixed(2)),
       threadBusy: Number(loop.utilization.toFixed(3)),
       threadCpuUsPerCommand: Number(((cpu.user + cpu.system) / count).toFixed(1)),
+      ...machine,
       batches: batches.count,
       avgBatch: Math.round(batches.commands / batches.count),
       largestBatch: batches.largest,
@@ -251,8 +255,15 @@ export async function processorScenario(
       results.drainVsNull = Number(
         ((results.drainCommandsPerSec as number) / (results.nullProcessorPerSec as number)).toFixed(3),
       );
+      // What the ratio tends to once the machine's cores bind both (decision 0007): the CPU the whole
+      // machine spends per command in a null loop over what it spends per command in a drain.
+      const machineUs = (runs: readonly Record<string, unknown>[]) =>
+        runs.reduce((sum, run) => sum + (run.machineCpuUsPerCommand as number), 0) / runs.length;
+      details.machineCpuRatio = Number(
+        (machineUs(nulls) / machineUs(drains.map((figures) => figures.details))).toFixed(3),
+      );
       log(
-        `processor: drains ${drains.map((figures) => figures.commandsPerSec).join(', ')}/s alternating with null loops of ${nulls.map((figures) => figures.commandsPerSec).join(', ')}/s`,
+        `processor: drains ${drains.map((figures) => figures.commandsPerSec).join(', ')}/s alternating with null loops of ${nulls.map((figures) => figures.commandsPerSec).join(', ')}/s; machine CPU per command null/drain ${details.machineCpuRatio}`,
       );
     }
     if (only.has('raw')) {
