@@ -57,7 +57,7 @@ export function produceChunks(
     }
     let use = byPartition[record.partition];
     if (use === undefined) {
-      use = { bytes: 0, bounded: [] };
+      use = { bytes: 0, bounded: [], boundBytes: 0 };
       byPartition[record.partition] = use;
     }
     const limit = budget(record.topic);
@@ -68,7 +68,7 @@ export function produceChunks(
       if (use.bytes > 0 && use.bytes + size > limit) {
         chunks.push(chunk);
         chunk = [];
-        use = { bytes: 0, bounded: [] };
+        use = { bytes: 0, bounded: [], boundBytes: 0 };
         const fresh: PartitionUse[] = [];
         fresh[record.partition] = use;
         used = new Map([[record.topic, fresh]]);
@@ -76,6 +76,7 @@ export function produceChunks(
       use.bytes += size;
     } else {
       use.bytes += size;
+      use.boundBytes += size;
       use.bounded.push(record);
     }
     chunk.push(record);
@@ -88,13 +89,16 @@ export function produceChunks(
 interface PartitionUse {
   bytes: number;
   bounded: OutgoingRecord[];
+  /** The part of `bytes` that is `bounded`'s bounds. */
+  boundBytes: number;
 }
 
 /** Replaces the bounds of a partition's records by their exact sizes. */
 function measureExactly(use: PartitionUse): void {
-  for (const record of use.bounded)
-    use.bytes += recordBytes(record, byteLength) - recordBytes(record, maxByteLength);
+  use.bytes -= use.boundBytes;
+  for (const record of use.bounded) use.bytes += recordBytes(record, byteLength);
   use.bounded = [];
+  use.boundBytes = 0;
 }
 
 type Measure = (value: Buffer | string | undefined) => number;
