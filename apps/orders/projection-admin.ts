@@ -2,6 +2,7 @@ import { type KafkaConnection, PartitionReader } from '@sluice/kafka';
 import {
   type AnyProjection,
   type ProjectionProgress,
+  pendingRebuild,
   projectionLag,
   type ReadStore,
   type Rebuild,
@@ -15,7 +16,10 @@ export type { PartitionLagView, ProjectionErrorView, ProjectionStatusView, Rebui
 /** What the operator routes need: statuses and blue-green rebuilds with their progress. */
 export interface ProjectionAdmin {
   statuses(): Promise<ProjectionStatusView[]>;
-  /** Starts a rebuild (409 `REBUILD_RUNNING` if one is running here); 404 `UNKNOWN_PROJECTION`. */
+  /**
+   * Starts a rebuild: 409 `REBUILD_RUNNING` while one is under way, here or in any process sharing the
+   * store (projector processes carry it on if its starter dies); 404 `UNKNOWN_PROJECTION`.
+   */
   startRebuild(name: string): Promise<RebuildView>;
   /** The last rebuild of a projection started by this process. */
   rebuild(name: string): RebuildView | undefined;
@@ -26,8 +30,8 @@ export interface ProjectionAdmin {
 /** A rebuild of this projection is already running. */
 export class RebuildRunningError extends Error {
   readonly code = 'REBUILD_RUNNING';
-  constructor(name: string) {
-    super(`a rebuild of ${name} is already running`);
+  constructor(name: string, version?: number) {
+    super(`a rebuild of ${name}${version === undefined ? '' : ` to version ${version}`} is already running`);
   }
 }
 
@@ -149,6 +153,8 @@ export class StoreProjectionAdmin implements ProjectionAdmin {
     const projection = this.#projections.get(name);
     if (projection === undefined) throw new UnknownProjectionError(name);
     if (this.#rebuilds.get(name)?.state === 'running') throw new RebuildRunningError(name);
+    const pending = pendingRebuild(await this.#store.readStatus(name), projection);
+    if (pending !== undefined) throw new RebuildRunningError(name, pending);
     const rebuild = await rebuildProjection({
       store: this.#store,
       connection: this.#connection,
@@ -167,6 +173,12 @@ export class StoreProjectionAdmin implements ProjectionAdmin {
       },
     );
     return viewOf(rebuild.projector.progress(), 'running');
+  }
+
+  /** Whether this process runs the rebuild of `name` to `version` (a carrier leaves it alone). */
+  builds(name: string, version: number): boolean {
+    const running = this.#rebuilds.get(name);
+    return running?.state === 'running' && running.rebuild.version === version;
   }
 
   rebuild(name: string): RebuildView | undefined {

@@ -34,6 +34,7 @@ import {
   Projector,
   ReadSide,
   type ReadStore,
+  RebuildCarrier,
 } from '@sluice/store';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -179,6 +180,22 @@ export async function startShop(config: ShopConfig, options: StartShopOptions = 
         closers.push(() => projector.stop());
         projectors.push(projector);
       }
+      // Rebuilds started by another process (an API process, the CLI) go on here if it dies.
+      const carrier = new RebuildCarrier({
+        store,
+        connection,
+        projections,
+        topicPrefix: prefix,
+        buildsHere: (name, version) =>
+          projectors.some((p) => p.progress().projection === name && p.version === version) ||
+          projectionAdmin?.builds(name, version) === true,
+      });
+      carrier.on('carrying', (detail: unknown) => logger.info(detail, 'carrying on a rebuild'));
+      carrier.on('failure', (error: unknown) =>
+        logger.warn({ err: error }, 'rebuild carrier failed; retrying'),
+      );
+      carrier.start();
+      closers.push(() => carrier.stop());
       lap('projectors', step);
     }
 

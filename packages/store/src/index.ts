@@ -59,6 +59,11 @@ export {
 } from './projector/projection.ts';
 export { Projector } from './projector/projector.ts';
 export {
+  pendingRebuild,
+  RebuildCarrier,
+  type RebuildCarrierOptions,
+} from './projector/rebuild-carrier.ts';
+export {
   LeaseLostError,
   PoisonEventError,
   ProjectionBehindError,

@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it, test } from 'node:test';
+import { testBrokers, uniqueName } from '@sluice/testing';
+import type { ProjectionStatus, VersionStatus } from '../read-store.ts';
+import { rebuildProjection } from './rebuild.ts';
+import { pendingRebuild, RebuildCarrier } from './rebuild-carrier.ts';
+import { prepareProjectionTables } from './tables.ts';
+import { EventLog, type TestEvent } from './testing/event-log.ts';
+import { orderEvents, poisonableOrders, startProjectors } from './testing/shop-fixtures.ts';
+import { eventually, openTestStore, postgresUnavailable } from './testing/test-stores.ts';
+
+const version = (v: number, state: VersionStatus['state']): VersionStatus => ({
+  version: v,
+  state,
+  lastError: undefined,
+  activatedAt: undefined,
+  retiredAt: undefined,
+  updatedAt: new Date(0),
+});
+const status = (activeVersion: number | undefined, ...versions: VersionStatus[]): ProjectionStatus => ({
+  projection: 'p',
+  activeVersion,
+  versions,
+});
+
+test('pendingRebuild: the newest rebuilding version above the active one and not below the code', () => {
+  const code = { version: 1 };
+  assert.equal(pendingRebuild(undefined, code), undefined);
+  assert.equal(pendingRebuild(status(1, version(1, 'running')), code), undefined);
+  assert.equal(pendingRebuild(status(1, version(1, 'running'), version(2, 'rebuilding')), code), 2);
+  assert.equal(pendingRebuild(status(undefined, version(1, 'rebuilding')), code), 1, 'nothing active yet');
+  assert.equal(
+    pendingRebuild(
+      status(1, version(1, 'running'), version(2, 'rebuilding'), version(3, 'rebuilding')),
+      code,
+    ),
+    3,
+    'a newer rebuild supersedes an older one',
+  );
+  assert.equal(pendingRebuild(status(3, version(2, 'rebuilding'), version(3, 'running')), code), undefined);
+  assert.equal(pendingRebuild(status(1, version(1, 'running'), version(2, 'failed')), code), undefined);
+  assert.equal(
+    pendingRebuild(status(1, version(1, 'running'), version(2, 'rebuilding')), { version: 3 }),
+    undefined,
+    'a rebuild started by older code is left to it',
+  );
+});
+
+const noPostgres = await postgresUnavailable();
+const skip = noPostgres && process.env.CI !== 'true' ? noPostgres : false;
+const ORDERS = 3_000;
+
+describe('carrying on a rebuild on PostgreSQL', { skip, timeout: 180_000 }, () => {
+  let log: EventLog;
+  before(async () => {
+    log = await EventLog.create({
+      brokers: testBrokers(),
+      prefix: `${uniqueName('carry')}.`,
+      aggregates: ['order'],
+    });
+  });
+  after(async () => {
+    await log?.close();
+  });
+
+  it('stands by while the starter builds, then takes over where it stopped and switches', async (t) => {
+    const db = await openTestStore('postgres');
+    const projection = poisonableOrders(uniqueName('carried').replaceAll('-', '_'), { fixed: true });
+    const events: TestEvent[] = [];
+    for (let i = 0; i < ORDERS; i++) events.push(...orderEvents(`o-${i}`, 'u', [100], true));
+    await log.append(events, 5_000);
+    const [serving] = await startProjectors(db.store, log, [projection]);
+    const lease = { renewEveryMs: 200, leaseTtlMs: 1_500 };
+    const carrier = new RebuildCarrier({
+      store: db.store,
+      connection: log.connection,
+      projections: [projection],
+      topicPrefix: log.prefix,
+      pollMs: 200,
+      ...lease,
+    });
+    t.after(async () => {
+      await carrier.stop();
+      await serving!.stop();
+      await db.close();
+    });
+    await eventually(async () => (await db.store.readStatus(projection.name))?.activeVersion === 1);
+
+    // The starter (an API process, say), throttled so that it stops half-way.
+    const starter = await rebuildProjection({
+      store: db.store,
+      connection: log.connection,
+      projection,
+      topicPrefix: log.prefix,
+      maxBatchRecords: 200,
+      batchDelayMs: 50,
+      ...lease,
+    });
+    assert.equal(starter.version, 2);
+    const carrying: unknown[] = [];
+    const carried: unknown[] = [];
+    let appliedHere = 0;
+    carrier.on('carrying', (detail) => {
+      carrying.push(detail);
+      carrier
+        .carried()
+        .get(projection.name)
+        ?.projector.on('batch', (report: { records: number }) => {
+          appliedHere += report.records;
+        });
+    });
+    carrier.on('carried', (detail) => carried.push(detail));
+    carrier.start();
+    await eventually(async () => carrying.length > 0, 10_000, 'the carrier standing by');
+    assert.deepEqual(carrying, [{ projection: projection.name, version: 2 }]);
+    await eventually(async () => starter.projector.progress().done >= 1_000n, 60_000, 'the starter half-way');
+    assert.equal(carrier.carried().get(projection.name)?.projector.progress().done, 0n, 'only one writes');
+
+    await starter.projector.stop();
+    await assert.rejects(starter.done, /stopped before it switched/);
+    const stoppedAt = starter.projector.progress().done;
+    assert.ok(stoppedAt < BigInt(2 * ORDERS), 'the starter stopped before the end');
+    await eventually(async () => carried.length > 0, 60_000, 'the carried rebuild switching');
+
+    assert.ok(
+      appliedHere > 0 && appliedHere <= 2 * ORDERS - Number(stoppedAt),
+      `the carrier went on from the stored offsets (${appliedHere} events after ${stoppedAt})`,
+    );
+    const final = await db.store.readStatus(projection.name);
+    assert.equal(final?.activeVersion, 2);
+    assert.equal(pendingRebuild(final, projection), undefined);
+    const { orders } = await prepareProjectionTables(db.store, projection, 2);
+    const rows = await db.store.findRows(orders!);
+    assert.equal(rows.length, ORDERS, 'every order once in the new version');
+    assert.ok(rows.every((row) => row.status === 'OrderConfirmed' && row.version === 2));
+    assert.equal(carrier.carried().size, 0, 'a carried rebuild ends once its version is active');
+  });
+});
