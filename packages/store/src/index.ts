@@ -59,11 +59,6 @@ export {
 } from './projector/projection.ts';
 export { Projector } from './projector/projector.ts';
 export {
-  pendingRebuild,
-  RebuildCarrier,
-  type RebuildCarrierOptions,
-} from './projector/rebuild-carrier.ts';
-export {
   LeaseLostError,
   PoisonEventError,
   ProjectionBehindError,
@@ -83,6 +78,11 @@ export {
   type RebuildOptions,
   rebuildProjection,
 } from './projector/rebuild.ts';
+export {
+  pendingRebuild,
+  RebuildCarrier,
+  type RebuildCarrierOptions,
+} from './projector/rebuild-carrier.ts';
 export { type RetryOptions, type RetryReport, retryProjection } from './projector/retry.ts';
 export { dropRetiredTables, prepareProjectionTables } from './projector/tables.ts';
 export type * from './read-store.ts';
