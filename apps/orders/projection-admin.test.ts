@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { usersProjection } from '@sluice/orders/projections';
-import { MemoryReadStore } from '@sluice/store';
+import { MemoryReadStore, type Rebuild } from '@sluice/store';
 import { RebuildRunningError, StoreProjectionAdmin } from './projection-admin.ts';
 
 test('a rebuild is refused while another process has one under way for the same projection', async () => {
@@ -26,4 +26,39 @@ test('a rebuild is refused while another process has one under way for the same 
   });
   assert.equal(admin.builds(name, 2), false, 'built elsewhere, not here');
   await admin.close();
+});
+
+test('a rebuild carried on in this process shows once it builds here, and ends with its version', async () => {
+  const name = usersProjection.name;
+  const progress = {
+    projection: name,
+    version: 2,
+    done: 40n,
+    total: 100n,
+    eventsPerSecond: 10,
+    etaSeconds: 6,
+    caughtUp: false,
+    active: false,
+  };
+  const finished = Promise.withResolvers<number>();
+  const projector = { holdsLease: false, progress: () => progress, stop: async () => undefined };
+  const carried = { projector, version: 2, done: finished.promise, progress: async function* () {} };
+  const admin = new StoreProjectionAdmin({
+    store: new MemoryReadStore(),
+    connection: { brokers: ['127.0.0.1:1'], clientId: 'admin-test' },
+    projections: [usersProjection],
+    topicPrefix: '',
+    progress: () => new Map(),
+    carried: () => new Map([[name, carried as unknown as Rebuild]]),
+  });
+  assert.equal(admin.rebuild(name), undefined, 'standing by: another process builds it');
+  projector.holdsLease = true;
+  assert.deepEqual(
+    [admin.rebuild(name)?.state, admin.rebuild(name)?.version, admin.rebuild(name)?.done],
+    ['running', 2, '40'],
+  );
+  finished.resolve(2);
+  await finished.promise;
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(admin.rebuild(name)?.state, 'done');
 });

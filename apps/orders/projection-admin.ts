@@ -21,7 +21,7 @@ export interface ProjectionAdmin {
    * store (projector processes carry it on if its starter dies); 404 `UNKNOWN_PROJECTION`.
    */
   startRebuild(name: string): Promise<RebuildView>;
-  /** The last rebuild of a projection started by this process. */
+  /** The last rebuild of a projection this process ran: started here, or carried on here. */
   rebuild(name: string): RebuildView | undefined;
   /** Calls `onProgress` on every round of the running rebuild until it ends or `signal` aborts. */
   watch(name: string, onProgress: (view: RebuildView) => void, signal: AbortSignal): Promise<void>;
@@ -64,6 +64,7 @@ export class StoreProjectionAdmin implements ProjectionAdmin {
   readonly #topicPrefix: string;
   readonly #progress: () => ReadonlyMap<string, ProjectionProgress>;
   readonly #rebuilds = new Map<string, Running>();
+  readonly #carried: () => ReadonlyMap<string, Rebuild>;
   #reader: PartitionReader | undefined;
 
   constructor(options: {
@@ -73,12 +74,15 @@ export class StoreProjectionAdmin implements ProjectionAdmin {
     topicPrefix: string;
     /** Progress of the projectors this process runs, by projection name. */
     progress: () => ReadonlyMap<string, ProjectionProgress>;
+    /** Rebuilds this process carries on for others (its `RebuildCarrier`), shown once they build here. */
+    carried?: () => ReadonlyMap<string, Rebuild>;
   }) {
     this.#store = options.store;
     this.#connection = options.connection;
     this.#projections = new Map(options.projections.map((p) => [p.name, p]));
     this.#topicPrefix = options.topicPrefix;
     this.#progress = options.progress;
+    this.#carried = options.carried ?? (() => new Map());
   }
 
   async statuses(): Promise<ProjectionStatusView[]> {
@@ -161,6 +165,11 @@ export class StoreProjectionAdmin implements ProjectionAdmin {
       projection,
       topicPrefix: this.#topicPrefix,
     });
+    this.#track(name, rebuild);
+    return viewOf(rebuild.projector.progress(), 'running');
+  }
+
+  #track(name: string, rebuild: Rebuild): Running {
     const running: Running = { rebuild, state: 'running' };
     this.#rebuilds.set(name, running);
     rebuild.done.then(
@@ -172,7 +181,15 @@ export class StoreProjectionAdmin implements ProjectionAdmin {
         running.error = error instanceof Error ? error.message : String(error);
       },
     );
-    return viewOf(rebuild.projector.progress(), 'running');
+    return running;
+  }
+
+  /** The rebuild of `name` this process runs or ran last: started here, or carried on and building here. */
+  #running(name: string): Running | undefined {
+    const own = this.#rebuilds.get(name);
+    const carried = this.#carried().get(name);
+    if (carried === undefined || own?.rebuild === carried || own?.state === 'running') return own;
+    return carried.projector.holdsLease ? this.#track(name, carried) : own;
   }
 
   /** Whether this process runs the rebuild of `name` to `version` (a carrier leaves it alone). */
@@ -182,13 +199,13 @@ export class StoreProjectionAdmin implements ProjectionAdmin {
   }
 
   rebuild(name: string): RebuildView | undefined {
-    const running = this.#rebuilds.get(name);
+    const running = this.#running(name);
     if (running === undefined) return undefined;
     return viewOf(running.rebuild.projector.progress(), running.state, running.error);
   }
 
   async watch(name: string, onProgress: (view: RebuildView) => void, signal: AbortSignal): Promise<void> {
-    const running = this.#rebuilds.get(name);
+    const running = this.#running(name);
     if (running === undefined) return;
     const stop = new Promise<void>((resolve) =>
       signal.addEventListener('abort', () => resolve(), { once: true }),

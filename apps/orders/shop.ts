@@ -154,6 +154,7 @@ export async function startShop(config: ShopConfig, options: StartShopOptions = 
     const store = await opening;
 
     const projectors: Projector[] = [];
+    let rebuildCarrier: RebuildCarrier | undefined;
     // Lag per source partition, read from the store and Kafka (right whichever process projects).
     let projectionAdmin: StoreProjectionAdmin | undefined;
     const metrics = createSluiceMetrics({
@@ -196,6 +197,7 @@ export async function startShop(config: ShopConfig, options: StartShopOptions = 
       );
       carrier.start();
       closers.push(() => carrier.stop());
+      rebuildCarrier = carrier;
       lap('projectors', step);
     }
 
@@ -246,6 +248,7 @@ export async function startShop(config: ShopConfig, options: StartShopOptions = 
         topicPrefix: prefix,
         progress: () =>
           new Map<string, ProjectionProgress>(projectors.map((p) => [p.progress().projection, p.progress()])),
+        carried: () => rebuildCarrier?.carried() ?? new Map(),
       });
       const operatorAdmin = projectionAdmin;
       closers.push(() => operatorAdmin.close());

@@ -93,7 +93,7 @@ export function projectionRoutes(admin: ProjectionAdmin) {
       async (request, reply) => {
         requireOperator(request);
         const { name } = request.params as { name: string };
-        return admin.rebuild(name) ?? reply.problem('NOT_FOUND', `no rebuild of ${name} was started here`);
+        return admin.rebuild(name) ?? reply.problem('NOT_FOUND', `no rebuild of ${name} ran in this process`);
       },
     );
 
@@ -120,7 +120,8 @@ export function projectionRoutes(admin: ProjectionAdmin) {
         requireOperator(request);
         const { name } = request.params as { name: string };
         const first = admin.rebuild(name);
-        if (first === undefined) return reply.problem('NOT_FOUND', `no rebuild of ${name} was started here`);
+        if (first === undefined)
+          return reply.problem('NOT_FOUND', `no rebuild of ${name} ran in this process`);
         reply.hijack();
         const res = reply.raw;
         res.writeHead(200, {

@@ -60,6 +60,11 @@ export class Projector extends EventEmitter {
     return this.#version;
   }
 
+  /** Whether it holds its version's lease now (a standby waits for it). */
+  get holdsLease(): boolean {
+    return this.#holding;
+  }
+
   /** Starts the loop; `stop()` ends it. Resolves once the tables exist. */
   async start(): Promise<void> {
     await this.#resolveVersion();
