@@ -62,3 +62,26 @@ test('a rebuild carried on in this process shows once it builds here, and ends w
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(admin.rebuild(name)?.state, 'done');
 });
+
+test('cancelling marks the rebuild under way stopped; the code’s own version is not cancellable', async () => {
+  const store = new MemoryReadStore();
+  const admin = new StoreProjectionAdmin({
+    store,
+    connection: { brokers: ['127.0.0.1:1'], clientId: 'admin-test' },
+    projections: [usersProjection],
+    topicPrefix: '',
+    progress: () => new Map(),
+  });
+  const name = usersProjection.name;
+  const code = usersProjection.version;
+  await store.setStatus(name, code, 'rebuilding'); // the code's version, built before any is active
+  await assert.rejects(admin.cancelRebuild(name), { code: 'REBUILD_NOT_CANCELLABLE' });
+  await store.setStatus(name, code, 'running');
+  await store.activateVersion(name, code);
+  assert.equal(await admin.cancelRebuild(name), undefined, 'nothing under way');
+  await store.setStatus(name, code + 1, 'rebuilding');
+  assert.equal(await admin.cancelRebuild(name), code + 1);
+  const state = (await store.readStatus(name))?.versions.find((v) => v.version === code + 1)?.state;
+  assert.equal(state, 'stopped');
+  await assert.rejects(admin.cancelRebuild('nope'), { code: 'UNKNOWN_PROJECTION' });
+});

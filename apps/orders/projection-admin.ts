@@ -1,6 +1,7 @@
 import { type KafkaConnection, PartitionReader } from '@sluice/kafka';
 import {
   type AnyProjection,
+  cancelRebuild,
   type ProjectionProgress,
   pendingRebuild,
   projectionLag,
@@ -21,6 +22,11 @@ export interface ProjectionAdmin {
    * store (projector processes carry it on if its starter dies); 404 `UNKNOWN_PROJECTION`.
    */
   startRebuild(name: string): Promise<RebuildView>;
+  /**
+   * Cancels the rebuild under way, wherever it runs (its builder stops within a lease tick): its
+   * version, or `undefined` when none is under way; 409 `REBUILD_NOT_CANCELLABLE` for the code's own.
+   */
+  cancelRebuild(name: string): Promise<number | undefined>;
   /** The last rebuild of a projection this process ran: started here, or carried on here. */
   rebuild(name: string): RebuildView | undefined;
   /** Calls `onProgress` on every round of the running rebuild until it ends or `signal` aborts. */
@@ -190,6 +196,12 @@ export class StoreProjectionAdmin implements ProjectionAdmin {
     const carried = this.#carried().get(name);
     if (carried === undefined || own?.rebuild === carried || own?.state === 'running') return own;
     return carried.projector.holdsLease ? this.#track(name, carried) : own;
+  }
+
+  async cancelRebuild(name: string): Promise<number | undefined> {
+    const projection = this.#projections.get(name);
+    if (projection === undefined) throw new UnknownProjectionError(name);
+    return cancelRebuild(this.#store, projection);
   }
 
   /** Whether this process runs the rebuild of `name` to `version` (a carrier leaves it alone). */

@@ -19,4 +19,8 @@ export const shopDomainCodes: Readonly<Record<string, DomainCodeEntry>> = {
   SEAT_NOT_BOOKED: { kind: 'conflict', title: 'A seat is not booked' },
   UNKNOWN_PROJECTION: { kind: 'not-found', title: 'No such projection' },
   REBUILD_RUNNING: { kind: 'conflict', title: 'A rebuild of this projection is already running' },
+  REBUILD_NOT_CANCELLABLE: {
+    kind: 'conflict',
+    title: "The version under way is the code's own, which its projectors build",
+  },
 };

@@ -36,6 +36,14 @@ test('a rebuild starts (202), reports progress by GET and SSE, refuses a second 
   assert.equal(again.json().code, 'REBUILD_RUNNING');
   const unknown = await app.inject({ method: 'POST', url: '/api/projections/nope/rebuild', headers });
   assert.equal(unknown.statusCode, 404);
+  const cancelUnknown = await app.inject({ method: 'DELETE', url: '/api/projections/nope/rebuild', headers });
+  assert.equal(cancelUnknown.statusCode, 404);
+  const cancelByUser = await app.inject({
+    method: 'DELETE',
+    url: '/api/projections/order_status/rebuild',
+    headers: { authorization: await bearer('u1') },
+  });
+  assert.equal(cancelByUser.statusCode, 403);
   const progress = await app.inject({ url: '/api/projections/order_status/rebuild', headers });
   assert.equal(progress.json().total, '10');
   const stream = await app.inject({ url: '/api/projections/order_status/rebuild/stream', headers });
@@ -65,4 +73,19 @@ test('without SLUICE_OPERATOR_TOKEN the operator routes do not exist', async (t)
     headers: { authorization: await bearer('u1') },
   });
   assert.equal(response.statusCode, 404);
+});
+
+test('an operator cancels the rebuild under way (202); with none under way it is 404', async (t) => {
+  const { app, operator } = await routeFixture();
+  t.after(() => app.close());
+  const headers = { authorization: operator };
+  const url = '/api/projections/order_status/rebuild';
+  const none = await app.inject({ method: 'DELETE', url, headers });
+  assert.equal(none.statusCode, 404);
+  assert.match(none.json().detail, /no rebuild of order_status is under way/);
+  await app.inject({ method: 'POST', url, headers });
+  const cancelled = await app.inject({ method: 'DELETE', url, headers });
+  assert.equal(cancelled.statusCode, 202);
+  assert.deepEqual(cancelled.json(), { projection: 'order_status', version: 2 });
+  assert.equal((await app.inject({ url, headers })).json().state, 'failed');
 });

@@ -26,7 +26,7 @@ const rebuildSchema = {
   },
 } as const;
 
-/** Operator routes: projection status, blue-green rebuilds and their progress by GET and SSE. */
+/** Operator routes: projection status, blue-green rebuilds (start, cancel) and their progress by GET and SSE. */
 export function projectionRoutes(admin: ProjectionAdmin) {
   return async (app: FastifyInstance): Promise<void> => {
     const open = new Set<AbortController>();
@@ -76,6 +76,33 @@ export function projectionRoutes(admin: ProjectionAdmin) {
         const { name } = request.params as { name: string };
         const view = await admin.startRebuild(name);
         return reply.code(202).header('location', `/api/projections/${name}/rebuild`).send(view);
+      },
+    );
+
+    app.delete(
+      '/api/projections/:name/rebuild',
+      {
+        schema: {
+          summary: 'Operators: cancel the rebuild under way, wherever it runs (the active version stays)',
+          tags: ['operator'],
+          security: bearerSecurity,
+          params: nameParams,
+          response: {
+            202: {
+              type: 'object',
+              required: ['projection', 'version'],
+              properties: { projection: { type: 'string' }, version: { type: 'integer' } },
+            },
+            ...problemResponses(401, 403, 404, 409),
+          },
+        },
+      },
+      async (request, reply) => {
+        requireOperator(request);
+        const { name } = request.params as { name: string };
+        const version = await admin.cancelRebuild(name);
+        if (version === undefined) return reply.problem('NOT_FOUND', `no rebuild of ${name} is under way`);
+        return reply.code(202).send({ projection: name, version });
       },
     );
 

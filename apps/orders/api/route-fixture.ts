@@ -47,6 +47,14 @@ export class RecordingProjectionAdmin implements ProjectionAdmin {
     this.views.set(name, view);
     return view;
   }
+  async cancelRebuild(name: string): Promise<number | undefined> {
+    if (!projections.some((p) => p.name === name))
+      throw Object.assign(new Error(`no ${name}`), { code: 'UNKNOWN_PROJECTION' });
+    const view = this.views.get(name);
+    if (view?.state !== 'running') return undefined;
+    this.views.set(name, { ...view, state: 'failed', error: 'cancelled' });
+    return view.version;
+  }
   rebuild(name: string): RebuildView | undefined {
     return this.views.get(name);
   }

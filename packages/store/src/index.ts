@@ -62,6 +62,7 @@ export {
   LeaseLostError,
   PoisonEventError,
   ProjectionBehindError,
+  RebuildNotCancellableError,
   UnknownProjectionError,
 } from './projector/projector-errors.ts';
 export type { BatchReport, ProjectorOptions } from './projector/projector-options.ts';
@@ -73,16 +74,14 @@ export {
 } from './projector/query-cache.ts';
 export { ReadSide, type ReadSideOptions } from './projector/read-side.ts';
 export {
+  cancelRebuild,
+  pendingRebuild,
   REBUILD_BATCH_RECORDS,
   type Rebuild,
   type RebuildOptions,
   rebuildProjection,
 } from './projector/rebuild.ts';
-export {
-  pendingRebuild,
-  RebuildCarrier,
-  type RebuildCarrierOptions,
-} from './projector/rebuild-carrier.ts';
+export { RebuildCarrier, type RebuildCarrierOptions } from './projector/rebuild-carrier.ts';
 export { type RetryOptions, type RetryReport, retryProjection } from './projector/retry.ts';
 export { dropRetiredTables, prepareProjectionTables } from './projector/tables.ts';
 export type * from './read-store.ts';

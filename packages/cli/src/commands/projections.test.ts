@@ -27,7 +27,7 @@ describe('sluice projections', {
   skip: noPostgres && process.env.CI !== 'true' ? noPostgres : false,
   timeout: 60_000,
 }, () => {
-  it('shows status with lag, rebuilds to a new version and retries', async (t) => {
+  it('shows status with lag, rebuilds to a new version, cancels a rebuild under way and retries', async (t) => {
     const log = await EventLog.create({ brokers: testBrokers(), prefix, aggregates: ['order'] });
     const store = await openPostgresStore({ connectionString: testDatabaseUrl(), schema });
     t.after(async () => {
@@ -63,6 +63,16 @@ describe('sluice projections', {
     assert.equal(rebuilt.code, 0, `rebuild: ${rebuilt.err}`);
     assert.match(rebuilt.out, /cli_orders v2 is active/);
     assert.equal((await store.readStatus('cli_orders'))?.activeVersion, 2);
+
+    const nothing = await run(['projections', 'cancel', 'cli_orders', '--app', app]);
+    assert.equal(nothing.code, 1);
+    assert.match(nothing.err, /no rebuild under way/);
+    await store.setStatus('cli_orders', 3, 'rebuilding'); // a rebuild some other process runs
+    const cancelled = await run(['projections', 'cancel', 'cli_orders', '--app', app]);
+    assert.equal(cancelled.code, 0, `cancel: ${cancelled.err}`);
+    assert.match(cancelled.out, /cli_orders v3: rebuild cancelled/);
+    const versions = (await store.readStatus('cli_orders'))?.versions;
+    assert.equal(versions?.find((v) => v.version === 3)?.state, 'stopped');
 
     const retried = await run(['projections', 'retry', 'cli_orders', '--app', app]);
     assert.equal(retried.code, 0, `retry: ${retried.err}`);

@@ -1,6 +1,7 @@
 import { type KafkaConnection, PartitionReader } from '@sluice/kafka';
 import {
   type AnyProjection,
+  cancelRebuild,
   openReadStore,
   projectionLag,
   type ReadStore,
@@ -17,7 +18,9 @@ Read models built from the event log: their state, rebuilds and parked events.
 
 Commands:
   status              each projection's versions, state, lag per partition and last error
-  rebuild NAME        build a new version beside the active one, then switch to it (progress bar)
+  rebuild NAME        build a new version beside the active one, then switch to it (progress bar);
+                      if this command stops, projector processes carry the rebuild on
+  cancel NAME         stop the rebuild under way, wherever it runs (the active version stays)
   retry NAME          replay parked events (or resume a projection stopped on a poison event)
 
 Options:
@@ -43,10 +46,10 @@ interface Options {
   key?: string;
 }
 
-/** `sluice projections status|rebuild|retry`. */
+/** `sluice projections status|rebuild|cancel|retry`. */
 export const projectionsCommands: CommandGroup = {
   name: 'projections',
-  summary: 'read models: status, blue-green rebuild with progress, retry of parked events',
+  summary: 'read models: status, blue-green rebuild with progress, cancel, retry of parked events',
   usage: USAGE,
   async run(args, output) {
     const parsed = parseGroupArgs(args, OPTIONS);
@@ -56,7 +59,7 @@ export const projectionsCommands: CommandGroup = {
       return parsed.values.help ? 0 : 2;
     }
     if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
-    if (!['status', 'rebuild', 'retry'].includes(command))
+    if (!['status', 'rebuild', 'cancel', 'retry'].includes(command))
       throw new UsageError(`unknown command '${command}'`);
     const options: Options = parsed.values;
     const app = await loadProjectionsApp(options.app);
@@ -65,6 +68,7 @@ export const projectionsCommands: CommandGroup = {
     try {
       if (command === 'status') return await status(app, store, connectionOf(options), output);
       if (command === 'retry') return await retry(app, store, projection!, options, output);
+      if (command === 'cancel') return await cancel(store, projection!, output);
       return await rebuild(app, store, projection!, connectionOf(options), options, output);
     } finally {
       await store.close();
@@ -127,6 +131,16 @@ async function retry(
     `${projection.name} v${report.version}: replayed ${report.replayed}, applied ${report.applied}, parked again ${report.parked}${report.resumed ? ', resumed' : ''}`,
   );
   return report.parked > 0 ? 1 : 0;
+}
+
+async function cancel(store: ReadStore, projection: AnyProjection, output: CliOutput) {
+  const version = await cancelRebuild(store, projection);
+  if (version === undefined) {
+    output.err(`${projection.name}: no rebuild under way`);
+    return 1;
+  }
+  output.out(`${projection.name} v${version}: rebuild cancelled (its builder stops within a lease tick)`);
+  return 0;
 }
 
 async function rebuild(

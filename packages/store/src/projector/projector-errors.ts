@@ -53,3 +53,13 @@ export function projectionErrorOf(error: unknown, event?: ProjectionError['event
       : undefined;
   return { message, ...(code === undefined ? {} : { code }), ...(event === undefined ? {} : { event }) };
 }
+
+/** The version under way is the code's own, which its projectors build: not a rebuild to cancel. */
+export class RebuildNotCancellableError extends StoreError {
+  constructor(projection: string, version: number) {
+    super(
+      'REBUILD_NOT_CANCELLABLE',
+      `${projection} v${version} is this code's version: its projectors build it, it cannot be cancelled`,
+    );
+  }
+}

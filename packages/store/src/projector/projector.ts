@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PartitionReader } from '@sluice/kafka';
 import { OffsetConflictError, VersionLaggingError } from '../errors.ts';
 import { type TopicPartitionKey, topicPartitionKey } from '../model/topic-partition.ts';
+import type { ProjectionState } from '../read-store.ts';
 import { applyBatch } from './apply-batch.ts';
 import type { StagedTables } from './batch-tables.ts';
 import type { DecodedRecord } from './log-records.ts';
@@ -141,6 +142,14 @@ export class Projector extends EventEmitter {
     }
   }
 
+  /** A rebuild whose version an operator stopped (`cancelRebuild`) stops too, without switching. */
+  #cancelled(state: ProjectionState | undefined): boolean {
+    if (!this.#o.stopWhenActive || state !== 'stopped') return false;
+    if (!this.#stopping) this.emit('cancelled', this.#version);
+    this.#stopping = true;
+    return true;
+  }
+
   get #leaseTtlMs(): number {
     return this.#o.leaseTtlMs ?? 6000;
   }
@@ -170,6 +179,7 @@ export class Projector extends EventEmitter {
       }
       const status = await store.readStatus(projection.name);
       const mine = status?.versions.find((v) => v.version === this.#version);
+      if (this.#cancelled(mine?.state)) return;
       if (this.#paused && mine?.state !== 'failed') {
         this.#paused = false;
         this.#positions = undefined;
@@ -310,7 +320,9 @@ export class Projector extends EventEmitter {
     if (!this.#meter.caughtUp()) return;
     if (!this.#active) {
       const { store, projection } = this.#o;
-      const active = (await store.readStatus(projection.name))?.activeVersion;
+      const status = await store.readStatus(projection.name);
+      if (this.#cancelled(status?.versions.find((v) => v.version === this.#version)?.state)) return;
+      const active = status?.activeVersion;
       if (active !== undefined && active > this.#version) return;
       try {
         await store.activateVersion(projection.name, this.#version);

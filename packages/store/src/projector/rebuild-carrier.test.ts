@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it, test } from 'node:test';
 import { testBrokers, uniqueName } from '@sluice/testing';
 import type { ProjectionStatus, VersionStatus } from '../read-store.ts';
-import { rebuildProjection } from './rebuild.ts';
-import { pendingRebuild, RebuildCarrier } from './rebuild-carrier.ts';
+import { cancelRebuild, pendingRebuild, rebuildProjection } from './rebuild.ts';
+import { RebuildCarrier } from './rebuild-carrier.ts';
 import { prepareProjectionTables } from './tables.ts';
 import { EventLog, type TestEvent } from './testing/event-log.ts';
 import { orderEvents, poisonableOrders, startProjectors } from './testing/shop-fixtures.ts';
@@ -134,5 +134,56 @@ describe('carrying on a rebuild on PostgreSQL', { skip, timeout: 180_000 }, () =
     assert.equal(rows.length, ORDERS, 'every order once in the new version');
     assert.ok(rows.every((row) => row.status === 'OrderConfirmed' && row.version === 2));
     assert.equal(carrier.carried().size, 0, 'a carried rebuild ends once its version is active');
+  });
+
+  it('a cancelled rebuild stops where it runs and where it is carried, without switching', async (t) => {
+    const db = await openTestStore('postgres');
+    const projection = poisonableOrders(uniqueName('cancelled').replaceAll('-', '_'), { fixed: true });
+    const events: TestEvent[] = [];
+    for (let i = 0; i < ORDERS; i++) events.push(...orderEvents(`c-${i}`, 'u', [100]));
+    await log.append(events, 5_000);
+    const [serving] = await startProjectors(db.store, log, [projection]);
+    const lease = { renewEveryMs: 200, leaseTtlMs: 1_500 };
+    const carrier = new RebuildCarrier({
+      store: db.store,
+      connection: log.connection,
+      projections: [projection],
+      topicPrefix: log.prefix,
+      pollMs: 200,
+      ...lease,
+    });
+    t.after(async () => {
+      await carrier.stop();
+      await serving!.stop();
+      await db.close();
+    });
+    await eventually(async () => (await db.store.readStatus(projection.name))?.activeVersion === 1);
+    assert.equal(await cancelRebuild(db.store, projection), undefined, 'nothing to cancel');
+
+    const starter = await rebuildProjection({
+      store: db.store,
+      connection: log.connection,
+      projection,
+      topicPrefix: log.prefix,
+      maxBatchRecords: 100,
+      batchDelayMs: 100,
+      ...lease,
+    });
+    carrier.start();
+    await eventually(async () => carrier.carried().has(projection.name), 10_000, 'the carrier standing by');
+    const standby = carrier.carried().get(projection.name)!;
+    await assert.rejects(
+      cancelRebuild(db.store, { ...projection, version: 2 }),
+      /this code's version/,
+      "the code's own version is not an operator's rebuild",
+    );
+    assert.equal(await cancelRebuild(db.store, projection), 2);
+    await assert.rejects(starter.done, /was cancelled/);
+    await assert.rejects(standby.done, /stopped before it switched|was cancelled/);
+    await eventually(async () => carrier.carried().size === 0, 10_000, 'the carrier letting go');
+    const status = await db.store.readStatus(projection.name);
+    assert.equal(status?.activeVersion, 1, 'still serving version 1');
+    assert.equal(status?.versions.find((v) => v.version === 2)?.state, 'stopped');
+    assert.ok(starter.projector.progress().done < BigInt(ORDERS), 'it stopped before the end');
   });
 });

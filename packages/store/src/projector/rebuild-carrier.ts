@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KafkaConnection } from '@sluice/kafka';
-import type { ProjectionStatus, ReadStore } from '../read-store.ts';
+import type { ReadStore } from '../read-store.ts';
 import type { AnyProjection } from './projection.ts';
 import type { ProjectorOptions } from './projector-options.ts';
-import { type Rebuild, rebuildProjection } from './rebuild.ts';
+import { pendingRebuild, type Rebuild, rebuildProjection } from './rebuild.ts';
 
 /** Settings of a {@link RebuildCarrier}. */
 export interface RebuildCarrierOptions extends Partial<ProjectorOptions> {
@@ -15,24 +15,6 @@ export interface RebuildCarrierOptions extends Partial<ProjectorOptions> {
   readonly pollMs?: number;
   /** Versions this process builds already (its projectors, its operator routes): not carried twice. */
   readonly buildsHere?: (projection: string, version: number) => boolean;
-}
-
-/**
- * The version a rebuild of `projection` is under way for, if any: the newest version in state
- * `rebuilding` above the active one, and not older than the code's (a rebuild started by older code
- * is left alone: this code's projector builds its own version).
- */
-export function pendingRebuild(
-  status: ProjectionStatus | undefined,
-  projection: Pick<AnyProjection, 'version'>,
-): number | undefined {
-  if (status === undefined) return undefined;
-  const floor = Math.max(projection.version, (status.activeVersion ?? 0) + 1);
-  let pending: number | undefined;
-  for (const { version, state } of status.versions)
-    if (state === 'rebuilding' && version >= floor && (pending === undefined || version > pending))
-      pending = version;
-  return pending;
 }
 
 /**

@@ -1,9 +1,10 @@
 import { on } from 'node:events';
 import type { KafkaConnection } from '@sluice/kafka';
-import type { ReadStore } from '../read-store.ts';
+import type { ProjectionStatus, ReadStore } from '../read-store.ts';
 import type { ProjectionProgress } from './progress.ts';
 import type { AnyProjection } from './projection.ts';
 import { Projector } from './projector.ts';
+import { RebuildNotCancellableError } from './projector-errors.ts';
 import type { ProjectorOptions } from './projector-options.ts';
 
 /**
@@ -48,9 +49,14 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     followActive: false,
   });
   const ended = new AbortController();
+  let cancelled = false;
+  projector.once('cancelled', () => {
+    cancelled = true;
+  });
   await projector.start();
   const done = projector.done.then(() => {
     ended.abort();
+    if (cancelled) throw new Error(`rebuild of ${projection.name} v${version} was cancelled`);
     if (!projector.progress().active)
       throw new Error(`rebuild of ${projection.name} v${version} stopped before it switched`);
     return version;
@@ -69,4 +75,39 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
       yield projector.progress();
     },
   };
+}
+
+/**
+ * The version a rebuild of `projection` is under way for, if any: the newest version in state
+ * `rebuilding` above the active one, and not older than the code's (a rebuild started by older code
+ * is left alone: this code's projector builds its own version).
+ */
+export function pendingRebuild(
+  status: ProjectionStatus | undefined,
+  projection: Pick<AnyProjection, 'version'>,
+): number | undefined {
+  if (status === undefined) return undefined;
+  const floor = Math.max(projection.version, (status.activeVersion ?? 0) + 1);
+  let pending: number | undefined;
+  for (const { version, state } of status.versions)
+    if (state === 'rebuilding' && version >= floor && (pending === undefined || version > pending))
+      pending = version;
+  return pending;
+}
+
+/**
+ * Cancels the rebuild of `projection` under way ({@link pendingRebuild}), wherever it runs: its version
+ * is marked `stopped`, so its builder stops on its next lease tick (or before switching) and carriers
+ * leave it. Returns the version, or `undefined` when no rebuild is under way. The code's own version,
+ * which every projector of this code builds, cannot be cancelled ({@link RebuildNotCancellableError}).
+ */
+export async function cancelRebuild(
+  store: ReadStore,
+  projection: AnyProjection,
+): Promise<number | undefined> {
+  const pending = pendingRebuild(await store.readStatus(projection.name), projection);
+  if (pending === undefined) return undefined;
+  if (pending === projection.version) throw new RebuildNotCancellableError(projection.name, pending);
+  await store.setStatus(projection.name, pending, 'stopped', { message: 'rebuild cancelled' });
+  return pending;
 }
