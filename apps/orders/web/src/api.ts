@@ -81,7 +81,7 @@ export function onUnauthorised(listener: () => void): () => void {
 /** One JSON call; rejects with an {@link ApiError} whose message can be shown as it is. */
 export async function call<T>(
   session: Session | undefined,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'DELETE',
   path: string,
   body?: unknown,
 ): Promise<T> {

@@ -66,6 +66,15 @@ function ProjectionRow({ session, status }: { session: Session; status: Projecti
       setStarting(false);
     }
   };
+  const cancel = async (): Promise<void> => {
+    setError(undefined);
+    try {
+      // The builder stops within a lease tick; the progress stream then ends with the cancellation.
+      await call(session, 'DELETE', `/api/projections/${encodeURIComponent(status.projection)}/rebuild`);
+    } catch (failure) {
+      setError(failure);
+    }
+  };
   return (
     <div class="projection" data-testid="projection" data-projection={status.projection}>
       <div class="projection-main">
@@ -98,6 +107,11 @@ function ProjectionRow({ session, status }: { session: Session; status: Projecti
         >
           {rebuild?.state === 'running' ? 'Rebuilding…' : 'Rebuild'}
         </button>
+        {rebuild?.state === 'running' && (
+          <button type="button" class="button button-small" data-testid="cancel-rebuild" onClick={cancel}>
+            Cancel
+          </button>
+        )}
       </div>
       {partitions && partitions.length > 0 && (
         <ul class="partitions" aria-label="Lag per partition">
