@@ -159,7 +159,8 @@ async function rebuild(
     connection,
     projection,
     ...(app.topicPrefix === undefined ? {} : { topicPrefix: app.topicPrefix }),
-    ...(version === undefined ? {} : { version }),
+    // A version named on the command line is built even if its rebuild was cancelled before.
+    ...(version === undefined ? {} : { version, resumeCancelled: true }),
   });
   output.err(`Rebuilding ${projection.name} v${run.version} from the start of the log`);
   const bar = new cliProgress.SingleBar(

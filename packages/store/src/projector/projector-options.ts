@@ -28,6 +28,11 @@ export interface ProjectorOptions {
   readonly followActive?: boolean;
   /** Stop once this version is active and caught up (a rebuild run by the CLI). */
   readonly stopWhenActive?: boolean;
+  /**
+   * With `stopWhenActive`: build the version even if an operator cancelled it (state `stopped`), as
+   * `sluice projections rebuild --version N` asks; otherwise such a projector stops at once.
+   */
+  readonly resumeCancelled?: boolean;
   /** A pause before every fetch, to throttle the projector (tests). */
   readonly batchDelayMs?: number;
   readonly maxWaitMs?: number;

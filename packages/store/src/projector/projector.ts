@@ -91,8 +91,12 @@ export class Projector extends EventEmitter {
 
   async #resolveVersion(): Promise<void> {
     const { store, projection } = this.#o;
-    const active = (await store.readStatus(projection.name))?.activeVersion;
+    const status = await store.readStatus(projection.name);
+    const active = status?.activeVersion;
     this.#version = this.#o.version ?? Math.max(projection.version, active ?? 0);
+    // A cancelled rebuild is built again only on an explicit request (`resumeCancelled`).
+    const mine = status?.versions.find((v) => v.version === this.#version);
+    if (!this.#o.resumeCancelled && this.#cancelled(mine?.state)) return;
     this.#tables = await prepareProjectionTables(store, projection, this.#version);
     this.#active = active === this.#version;
     this.#meter = new ProgressMeter();

@@ -185,5 +185,30 @@ describe('carrying on a rebuild on PostgreSQL', { skip, timeout: 180_000 }, () =
     assert.equal(status?.activeVersion, 1, 'still serving version 1');
     assert.equal(status?.versions.find((v) => v.version === 2)?.state, 'stopped');
     assert.ok(starter.projector.progress().done < BigInt(ORDERS), 'it stopped before the end');
+
+    // A late carrier that read the version as pending before the cancel does not revive it.
+    const late = await rebuildProjection({
+      store: db.store,
+      connection: log.connection,
+      projection,
+      topicPrefix: log.prefix,
+      version: 2,
+    });
+    await assert.rejects(late.done, /was cancelled/);
+    assert.equal(
+      (await db.store.readStatus(projection.name))?.versions.find((v) => v.version === 2)?.state,
+      'stopped',
+    );
+    // An explicit request (`sluice projections rebuild --version 2`) builds it again, and switches.
+    const again = await rebuildProjection({
+      store: db.store,
+      connection: log.connection,
+      projection,
+      topicPrefix: log.prefix,
+      version: 2,
+      resumeCancelled: true,
+    });
+    assert.equal(await again.done, 2);
+    assert.equal((await db.store.readStatus(projection.name))?.activeVersion, 2);
   });
 });

@@ -6,8 +6,9 @@ import type { AnyProjection } from './projection.ts';
 import type { ProjectorOptions } from './projector-options.ts';
 import { pendingRebuild, type Rebuild, rebuildProjection } from './rebuild.ts';
 
-/** Settings of a {@link RebuildCarrier}. */
-export interface RebuildCarrierOptions extends Partial<ProjectorOptions> {
+/** Settings of a {@link RebuildCarrier}; the projector settings apply to the rebuilds it carries. */
+export interface RebuildCarrierOptions
+  extends Partial<Omit<ProjectorOptions, 'projection' | 'version' | 'stopWhenActive' | 'followActive'>> {
   readonly store: ReadStore;
   readonly connection: KafkaConnection;
   readonly projections: readonly AnyProjection[];
