@@ -4,16 +4,21 @@ import { usersProjection } from '@sluice/orders/projections';
 import { MemoryReadStore, type Rebuild } from '@sluice/store';
 import { RebuildRunningError, StoreProjectionAdmin } from './projection-admin.ts';
 
-test('a rebuild is refused while another process has one under way for the same projection', async () => {
-  const store = new MemoryReadStore();
-  const admin = new StoreProjectionAdmin({
+/** An admin over `store`, whose Kafka connection the tested paths never reach. */
+function adminOver(store: MemoryReadStore, carried?: () => ReadonlyMap<string, Rebuild>) {
+  return new StoreProjectionAdmin({
     store,
-    // Never reached: the refusal comes from the store's versions alone.
     connection: { brokers: ['127.0.0.1:1'], clientId: 'admin-test' },
     projections: [usersProjection],
     topicPrefix: '',
     progress: () => new Map(),
+    ...(carried === undefined ? {} : { carried }),
   });
+}
+
+test('a rebuild is refused while another process has one under way for the same projection', async () => {
+  const store = new MemoryReadStore();
+  const admin = adminOver(store);
   const name = usersProjection.name;
   await store.setStatus(name, 1, 'running');
   await store.activateVersion(name, 1);
@@ -43,14 +48,7 @@ test('a rebuild carried on in this process shows once it builds here, and ends w
   const finished = Promise.withResolvers<number>();
   const projector = { holdsLease: false, progress: () => progress, stop: async () => undefined };
   const carried = { projector, version: 2, done: finished.promise, progress: async function* () {} };
-  const admin = new StoreProjectionAdmin({
-    store: new MemoryReadStore(),
-    connection: { brokers: ['127.0.0.1:1'], clientId: 'admin-test' },
-    projections: [usersProjection],
-    topicPrefix: '',
-    progress: () => new Map(),
-    carried: () => new Map([[name, carried as unknown as Rebuild]]),
-  });
+  const admin = adminOver(new MemoryReadStore(), () => new Map([[name, carried as unknown as Rebuild]]));
   assert.equal(admin.rebuild(name), undefined, 'standing by: another process builds it');
   projector.holdsLease = true;
   assert.deepEqual(
@@ -65,13 +63,7 @@ test('a rebuild carried on in this process shows once it builds here, and ends w
 
 test('cancelling marks the rebuild under way stopped; the code’s own version is not cancellable', async () => {
   const store = new MemoryReadStore();
-  const admin = new StoreProjectionAdmin({
-    store,
-    connection: { brokers: ['127.0.0.1:1'], clientId: 'admin-test' },
-    projections: [usersProjection],
-    topicPrefix: '',
-    progress: () => new Map(),
-  });
+  const admin = adminOver(store);
   const name = usersProjection.name;
   const code = usersProjection.version;
   await store.setStatus(name, code, 'rebuilding'); // the code's version, built before any is active

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it, test } from 'node:test';
+import { after, before, describe, it, type TestContext, test } from 'node:test';
 import { testBrokers, uniqueName } from '@sluice/testing';
 import type { ProjectionStatus, VersionStatus } from '../read-store.ts';
-import { cancelRebuild, pendingRebuild, rebuildProjection } from './rebuild.ts';
+import { cancelRebuild, pendingRebuild, type RebuildOptions, rebuildProjection } from './rebuild.ts';
 import { RebuildCarrier } from './rebuild-carrier.ts';
 import { prepareProjectionTables } from './tables.ts';
 import { EventLog, type TestEvent } from './testing/event-log.ts';
@@ -63,39 +63,36 @@ describe('carrying on a rebuild on PostgreSQL', { skip, timeout: 180_000 }, () =
     await log?.close();
   });
 
-  it('stands by while the starter builds, then takes over where it stopped and switches', async (t) => {
+  const lease = { renewEveryMs: 200, leaseTtlMs: 1_500 };
+
+  /**
+   * A projection of ORDERS orders (`confirm`: two events each) served by version 1, a carrier (not
+   * started) over it, and `rebuild` to start a rebuild of it (throttled as a test asks).
+   */
+  async function served(t: TestContext, name: string, confirm: boolean) {
     const db = await openTestStore('postgres');
-    const projection = poisonableOrders(uniqueName('carried').replaceAll('-', '_'), { fixed: true });
+    const projection = poisonableOrders(uniqueName(name).replaceAll('-', '_'), { fixed: true });
     const events: TestEvent[] = [];
-    for (let i = 0; i < ORDERS; i++) events.push(...orderEvents(`o-${i}`, 'u', [100], true));
+    for (let i = 0; i < ORDERS; i++) events.push(...orderEvents(`${name}-${i}`, 'u', [100], confirm));
     await log.append(events, 5_000);
     const [serving] = await startProjectors(db.store, log, [projection]);
-    const lease = { renewEveryMs: 200, leaseTtlMs: 1_500 };
-    const carrier = new RebuildCarrier({
-      store: db.store,
-      connection: log.connection,
-      projections: [projection],
-      topicPrefix: log.prefix,
-      pollMs: 200,
-      ...lease,
-    });
+    const scope = { store: db.store, connection: log.connection, topicPrefix: log.prefix, ...lease };
+    const carrier = new RebuildCarrier({ ...scope, projections: [projection], pollMs: 200 });
     t.after(async () => {
       await carrier.stop();
       await serving!.stop();
       await db.close();
     });
     await eventually(async () => (await db.store.readStatus(projection.name))?.activeVersion === 1);
+    const rebuild = (options: Partial<RebuildOptions> = {}) =>
+      rebuildProjection({ ...scope, projection, ...options });
+    return { db, projection, carrier, rebuild };
+  }
 
+  it('stands by while the starter builds, then takes over where it stopped and switches', async (t) => {
+    const { db, projection, carrier, rebuild } = await served(t, 'carried', true);
     // The starter (an API process, say), throttled so that it stops half-way.
-    const starter = await rebuildProjection({
-      store: db.store,
-      connection: log.connection,
-      projection,
-      topicPrefix: log.prefix,
-      maxBatchRecords: 200,
-      batchDelayMs: 50,
-      ...lease,
-    });
+    const starter = await rebuild({ maxBatchRecords: 200, batchDelayMs: 50 });
     assert.equal(starter.version, 2);
     const carrying: unknown[] = [];
     const carried: unknown[] = [];
@@ -137,38 +134,9 @@ describe('carrying on a rebuild on PostgreSQL', { skip, timeout: 180_000 }, () =
   });
 
   it('a cancelled rebuild stops where it runs and where it is carried, without switching', async (t) => {
-    const db = await openTestStore('postgres');
-    const projection = poisonableOrders(uniqueName('cancelled').replaceAll('-', '_'), { fixed: true });
-    const events: TestEvent[] = [];
-    for (let i = 0; i < ORDERS; i++) events.push(...orderEvents(`c-${i}`, 'u', [100]));
-    await log.append(events, 5_000);
-    const [serving] = await startProjectors(db.store, log, [projection]);
-    const lease = { renewEveryMs: 200, leaseTtlMs: 1_500 };
-    const carrier = new RebuildCarrier({
-      store: db.store,
-      connection: log.connection,
-      projections: [projection],
-      topicPrefix: log.prefix,
-      pollMs: 200,
-      ...lease,
-    });
-    t.after(async () => {
-      await carrier.stop();
-      await serving!.stop();
-      await db.close();
-    });
-    await eventually(async () => (await db.store.readStatus(projection.name))?.activeVersion === 1);
+    const { db, projection, carrier, rebuild } = await served(t, 'cancelled', false);
     assert.equal(await cancelRebuild(db.store, projection), undefined, 'nothing to cancel');
-
-    const starter = await rebuildProjection({
-      store: db.store,
-      connection: log.connection,
-      projection,
-      topicPrefix: log.prefix,
-      maxBatchRecords: 100,
-      batchDelayMs: 100,
-      ...lease,
-    });
+    const starter = await rebuild({ maxBatchRecords: 100, batchDelayMs: 100 });
     carrier.start();
     await eventually(async () => carrier.carried().has(projection.name), 10_000, 'the carrier standing by');
     const standby = carrier.carried().get(projection.name)!;
@@ -187,27 +155,14 @@ describe('carrying on a rebuild on PostgreSQL', { skip, timeout: 180_000 }, () =
     assert.ok(starter.projector.progress().done < BigInt(ORDERS), 'it stopped before the end');
 
     // A late carrier that read the version as pending before the cancel does not revive it.
-    const late = await rebuildProjection({
-      store: db.store,
-      connection: log.connection,
-      projection,
-      topicPrefix: log.prefix,
-      version: 2,
-    });
+    const late = await rebuild({ version: 2 });
     await assert.rejects(late.done, /was cancelled/);
     assert.equal(
       (await db.store.readStatus(projection.name))?.versions.find((v) => v.version === 2)?.state,
       'stopped',
     );
     // An explicit request (`sluice projections rebuild --version 2`) builds it again, and switches.
-    const again = await rebuildProjection({
-      store: db.store,
-      connection: log.connection,
-      projection,
-      topicPrefix: log.prefix,
-      version: 2,
-      resumeCancelled: true,
-    });
+    const again = await rebuild({ version: 2, resumeCancelled: true });
     assert.equal(await again.done, 2);
     assert.equal((await db.store.readStatus(projection.name))?.activeVersion, 2);
   });
