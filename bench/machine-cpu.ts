@@ -10,20 +10,18 @@ import { cpus } from 'node:os';
 interface CpuTimes {
   readonly busyMs: number;
   readonly totalMs: number;
-  readonly cores: number;
 }
 
 /** The CPU times now. */
 export function machineCpu(): CpuTimes {
   let busyMs = 0;
   let totalMs = 0;
-  const all = cpus();
-  for (const { times } of all) {
+  for (const { times } of cpus()) {
     const busy = times.user + times.nice + times.sys + times.irq;
     busyMs += busy;
     totalMs += busy + times.idle;
   }
-  return { busyMs, totalMs, cores: all.length };
+  return { busyMs, totalMs };
 }
 
 /** What the machine spent since `before` on `commands`: microseconds per command, and its busy share. */
