@@ -49,16 +49,14 @@ test('a rebuild carried on in this process shows once it builds here, and ends w
   const projector = { holdsLease: false, progress: () => progress, stop: async () => undefined };
   const carried = { projector, version: 2, done: finished.promise, progress: async function* () {} };
   const admin = adminOver(new MemoryReadStore(), () => new Map([[name, carried as unknown as Rebuild]]));
-  assert.equal(admin.rebuild(name), undefined, 'standing by: another process builds it');
+  assert.equal(await admin.rebuild(name), undefined, 'standing by: another process builds it');
   projector.holdsLease = true;
-  assert.deepEqual(
-    [admin.rebuild(name)?.state, admin.rebuild(name)?.version, admin.rebuild(name)?.done],
-    ['running', 2, '40'],
-  );
+  const view = await admin.rebuild(name);
+  assert.deepEqual([view?.state, view?.version, view?.done], ['running', 2, '40']);
   finished.resolve(2);
   await finished.promise;
   await new Promise((resolve) => setImmediate(resolve));
-  assert.equal(admin.rebuild(name)?.state, 'done');
+  assert.equal((await admin.rebuild(name))?.state, 'done');
 });
 
 test('cancelling marks the rebuild under way stopped; the code’s own version is not cancellable', async () => {

@@ -1,15 +1,19 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type KafkaConnection, PartitionReader } from '@sluice/kafka';
 import {
   type AnyProjection,
   cancelRebuild,
+  nextRebuildVersion,
   type ProjectionProgress,
   pendingRebuild,
+  prepareProjectionTables,
   projectionLag,
   type ReadStore,
   type Rebuild,
   rebuildProjection,
   UnknownProjectionError,
 } from '@sluice/store';
+import { StoredRebuild } from './stored-rebuild.ts';
 import type { ProjectionStatusView, RebuildView } from './views.ts';
 
 export type { PartitionLagView, ProjectionErrorView, ProjectionStatusView, RebuildView } from './views.ts';
@@ -27,8 +31,11 @@ export interface ProjectionAdmin {
    * version, or `undefined` when none is under way; 409 `REBUILD_NOT_CANCELLABLE` for the code's own.
    */
   cancelRebuild(name: string): Promise<number | undefined>;
-  /** The last rebuild of a projection this process ran: started here, or carried on here. */
-  rebuild(name: string): RebuildView | undefined;
+  /**
+   * The last rebuild of a projection this process started (here or, without the projector role, in
+   * the projector processes) or carried on.
+   */
+  rebuild(name: string): Promise<RebuildView | undefined>;
   /** Calls `onProgress` on every round of the running rebuild until it ends or `signal` aborts. */
   watch(name: string, onProgress: (view: RebuildView) => void, signal: AbortSignal): Promise<void>;
 }
@@ -56,6 +63,9 @@ function viewOf(progress: ProjectionProgress, state: RebuildView['state'], error
   };
 }
 
+/** A rebuild view of a rebuild this process builds. */
+const builtHere = (view: RebuildView): RebuildView => ({ ...view, builtHere: true });
+
 interface Running {
   readonly rebuild: Rebuild;
   state: RebuildView['state'];
@@ -71,6 +81,9 @@ export class StoreProjectionAdmin implements ProjectionAdmin {
   readonly #progress: () => ReadonlyMap<string, ProjectionProgress>;
   readonly #rebuilds = new Map<string, Running>();
   readonly #carried: () => ReadonlyMap<string, Rebuild>;
+  readonly #buildsRebuilds: boolean;
+  /** Rebuilds started here for the projector processes to build, by projection name. */
+  readonly #requested = new Map<string, StoredRebuild>();
   #reader: PartitionReader | undefined;
 
   constructor(options: {
@@ -82,6 +95,11 @@ export class StoreProjectionAdmin implements ProjectionAdmin {
     progress: () => ReadonlyMap<string, ProjectionProgress>;
     /** Rebuilds this process carries on for others (its `RebuildCarrier`), shown once they build here. */
     carried?: () => ReadonlyMap<string, Rebuild>;
+    /**
+     * Whether a rebuild started here is built here (default). An API process without the projector
+     * role only registers the new version, and the projector processes' carriers build it.
+     */
+    buildsRebuilds?: boolean;
   }) {
     this.#store = options.store;
     this.#connection = options.connection;
@@ -89,6 +107,7 @@ export class StoreProjectionAdmin implements ProjectionAdmin {
     this.#topicPrefix = options.topicPrefix;
     this.#progress = options.progress;
     this.#carried = options.carried ?? (() => new Map());
+    this.#buildsRebuilds = options.buildsRebuilds ?? true;
   }
 
   async statuses(): Promise<ProjectionStatusView[]> {
@@ -100,7 +119,7 @@ export class StoreProjectionAdmin implements ProjectionAdmin {
       const partitions =
         status?.activeVersion === undefined ? undefined : await this.#lag(projection, status.activeVersion);
       const progress = running.get(name);
-      const rebuild = this.rebuild(name);
+      const rebuild = await this.rebuild(name);
       views.push({
         projection: name,
         ...(status?.activeVersion === undefined ? {} : { activeVersion: status.activeVersion }),
@@ -148,8 +167,7 @@ export class StoreProjectionAdmin implements ProjectionAdmin {
   }
 
   async #lag(projection: AnyProjection, version: number) {
-    this.#reader ??= new PartitionReader({ connection: this.#connection });
-    const lags = await projectionLag(this.#store, this.#reader, projection, version, this.#topicPrefix);
+    const lags = await projectionLag(this.#store, this.#partitions(), projection, version, this.#topicPrefix);
     return lags.map((l) => ({
       topic: l.topic,
       partition: l.partition,
@@ -163,8 +181,25 @@ export class StoreProjectionAdmin implements ProjectionAdmin {
     const projection = this.#projections.get(name);
     if (projection === undefined) throw new UnknownProjectionError(name);
     if (this.#rebuilds.get(name)?.state === 'running') throw new RebuildRunningError(name);
-    const pending = pendingRebuild(await this.#store.readStatus(name), projection);
+    const status = await this.#store.readStatus(name);
+    const pending = pendingRebuild(status, projection);
     if (pending !== undefined) throw new RebuildRunningError(name, pending);
+    if (!this.#buildsRebuilds) {
+      // Registered only: the projector processes' carriers see it within their poll and build it.
+      const version = nextRebuildVersion(status, projection);
+      await prepareProjectionTables(this.#store, projection, version);
+      await this.#store.setStatus(name, version, 'rebuilding');
+      const requested = new StoredRebuild({
+        store: this.#store,
+        reader: () => this.#partitions(),
+        projection,
+        version,
+        topicPrefix: this.#topicPrefix,
+      });
+      this.#requested.set(name, requested);
+      this.#rebuilds.delete(name);
+      return requested.view();
+    }
     const rebuild = await rebuildProjection({
       store: this.#store,
       connection: this.#connection,
@@ -172,7 +207,7 @@ export class StoreProjectionAdmin implements ProjectionAdmin {
       topicPrefix: this.#topicPrefix,
     });
     this.#track(name, rebuild);
-    return viewOf(rebuild.projector.progress(), 'running');
+    return builtHere(viewOf(rebuild.projector.progress(), 'running'));
   }
 
   #track(name: string, rebuild: Rebuild): Running {
@@ -210,27 +245,38 @@ export class StoreProjectionAdmin implements ProjectionAdmin {
     return running?.state === 'running' && running.rebuild.version === version;
   }
 
-  rebuild(name: string): RebuildView | undefined {
+  async rebuild(name: string): Promise<RebuildView | undefined> {
     const running = this.#running(name);
-    if (running === undefined) return undefined;
-    return viewOf(running.rebuild.projector.progress(), running.state, running.error);
+    if (running !== undefined)
+      return builtHere(viewOf(running.rebuild.projector.progress(), running.state, running.error));
+    return this.#requested.get(name)?.view();
   }
 
   async watch(name: string, onProgress: (view: RebuildView) => void, signal: AbortSignal): Promise<void> {
     const running = this.#running(name);
-    if (running === undefined) return;
+    if (running === undefined) {
+      const requested = this.#requested.get(name);
+      if (requested !== undefined) await followStored(requested, onProgress, signal);
+      return;
+    }
     const stop = new Promise<void>((resolve) =>
       signal.addEventListener('abort', () => resolve(), { once: true }),
     );
     const follow = (async () => {
       for await (const progress of running.rebuild.progress()) {
         if (signal.aborted) return;
-        onProgress(viewOf(progress, running.state === 'running' && progress.active ? 'done' : running.state));
+        const state = running.state === 'running' && progress.active ? 'done' : running.state;
+        onProgress(builtHere(viewOf(progress, state)));
       }
       await running.rebuild.done.catch(() => undefined);
-      onProgress(this.rebuild(name)!);
+      onProgress((await this.rebuild(name))!);
     })();
     await Promise.race([follow, stop]);
+  }
+
+  #partitions(): PartitionReader {
+    this.#reader ??= new PartitionReader({ connection: this.#connection });
+    return this.#reader;
   }
 
   /** Stops rebuilds still running (at shutdown). */
@@ -238,5 +284,19 @@ export class StoreProjectionAdmin implements ProjectionAdmin {
     for (const running of this.#rebuilds.values())
       if (running.state === 'running') await running.rebuild.projector.stop();
     await this.#reader?.close();
+  }
+}
+
+/** Reports a stored rebuild's progress every second until it ends or `signal` aborts. */
+async function followStored(
+  rebuild: StoredRebuild,
+  onProgress: (view: RebuildView) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  while (!signal.aborted) {
+    const view = await rebuild.view();
+    onProgress(view);
+    if (view.state !== 'running') return;
+    await sleep(1_000, undefined, { signal }).catch(() => undefined);
   }
 }

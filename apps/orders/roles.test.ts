@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { requireKafka, requirePostgres } from '@sluice/testing';
-import { client, eventually, testEnvironment } from './shop-fixture.ts';
+import { client, eventually, OPERATOR_TOKEN, testEnvironment } from './shop-fixture.ts';
 
 const MAIN = join(import.meta.dirname, 'main.ts');
 
@@ -12,7 +12,7 @@ const MAIN = join(import.meta.dirname, 'main.ts');
 async function startRole(
   role: string,
   env: Record<string, string>,
-): Promise<{ child: ChildProcess; url: string }> {
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const child = spawn(process.execPath, [MAIN, '--role', role], {
     env: { ...process.env, ...env, SLUICE_INSTANCE_ID: `roles-${role}` },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -28,7 +28,7 @@ async function startRole(
     });
     child.once('exit', (code) => reject(new Error(`--role ${role} exited with ${code}:\n${output}`)));
   });
-  return { child, url: await ready };
+  return { child, url: await ready, output: () => output };
 }
 
 async function stopRole(child: ChildProcess): Promise<number | null> {
@@ -38,7 +38,7 @@ async function stopRole(child: ChildProcess): Promise<number | null> {
   return code as number | null;
 }
 
-test('the roles as three processes on PostgreSQL: an order placed through the api process is readable and streamed live', {
+test('the roles as three processes on PostgreSQL: an order placed through the api process is readable and streamed live, and a rebuild it is asked for is built by the projector process', {
   timeout: 180_000,
 }, async (t) => {
   if (!requireKafka(t) || !requirePostgres(t)) return;
@@ -47,7 +47,10 @@ test('the roles as three processes on PostgreSQL: an order placed through the ap
   // The first process creates the topics and the store's tables; the others find them.
   const processor = await startRole('processor', env);
   environment.defer(async () => assert.equal(await stopRole(processor.child), 0));
-  const [projector, api] = await Promise.all([startRole('projector', env), startRole('api', env)]);
+  const [projector, api] = await Promise.all([
+    startRole('projector', { ...env, LOG_LEVEL: 'info' }),
+    startRole('api', env),
+  ]);
   environment.defer(async () => assert.equal(await stopRole(projector.child), 0));
   environment.defer(async () => assert.equal(await stopRole(api.child), 0));
   assert.equal(processor.url, '');
@@ -76,6 +79,27 @@ test('the roles as three processes on PostgreSQL: an order placed through the ap
     return response.status === 200 ? response.body : undefined;
   }, 'the api process to be ready');
   assert.equal(ready.checks.projections, 'ok');
+
+  // A rebuild asked of the api process is built by the projector process, which carries it on.
+  const rebuildPath = '/api/projections/order_status/rebuild';
+  const started = await http.call('POST', rebuildPath, { token: OPERATOR_TOKEN });
+  assert.equal(started.status, 202, JSON.stringify(started.body));
+  const again = await http.call('POST', rebuildPath, { token: OPERATOR_TOKEN });
+  assert.equal(again.status, 409, 'one rebuild at a time');
+  const switched = await eventually(
+    async () => {
+      const view = (await http.call('GET', rebuildPath, { token: OPERATOR_TOKEN })).body;
+      return view.state === 'done' ? view : undefined;
+    },
+    'the rebuild to switch',
+    60_000,
+  );
+  assert.equal(switched.version, started.body.version);
+  assert.equal(switched.active, true);
+  assert.equal(switched.done, switched.total);
+  assert.equal(switched.builtHere, false, 'the api process only registered it');
+  assert.equal(started.body.builtHere, false);
+  assert.match(projector.output(), /carrying on a rebuild/);
 });
 
 test('splitting roles over processes with the embedded store is refused with the fix', async (t) => {

@@ -249,6 +249,8 @@ export async function startShop(config: ShopConfig, options: StartShopOptions = 
         progress: () =>
           new Map<string, ProjectionProgress>(projectors.map((p) => [p.progress().projection, p.progress()])),
         carried: () => rebuildCarrier?.carried() ?? new Map(),
+        // Without the projector role, rebuilds are left to the projector processes (their carriers).
+        buildsRebuilds: config.roles.has('projector'),
       });
       const operatorAdmin = projectionAdmin;
       closers.push(() => operatorAdmin.close());

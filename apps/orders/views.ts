@@ -53,6 +53,8 @@ export interface RebuildView {
   readonly caughtUp: boolean;
   readonly active: boolean;
   readonly error?: string;
+  /** Rebuilds: whether this process builds it, or leaves it to the projector processes (an API process). */
+  readonly builtHere?: boolean;
 }
 
 /** Why a projection version stopped (its offset as a decimal string). */

@@ -23,6 +23,10 @@ const rebuildSchema = {
     caughtUp: { type: 'boolean' },
     active: { type: 'boolean' },
     error: { type: 'string' },
+    builtHere: {
+      type: 'boolean',
+      description: 'Whether this process builds it; false: the projector processes do (an API-only process)',
+    },
   },
 } as const;
 
@@ -120,7 +124,10 @@ export function projectionRoutes(admin: ProjectionAdmin) {
       async (request, reply) => {
         requireOperator(request);
         const { name } = request.params as { name: string };
-        return admin.rebuild(name) ?? reply.problem('NOT_FOUND', `no rebuild of ${name} ran in this process`);
+        return (
+          (await admin.rebuild(name)) ??
+          reply.problem('NOT_FOUND', `no rebuild of ${name} ran in this process`)
+        );
       },
     );
 
@@ -146,7 +153,7 @@ export function projectionRoutes(admin: ProjectionAdmin) {
       async (request, reply) => {
         requireOperator(request);
         const { name } = request.params as { name: string };
-        const first = admin.rebuild(name);
+        const first = await admin.rebuild(name);
         if (first === undefined)
           return reply.problem('NOT_FOUND', `no rebuild of ${name} ran in this process`);
         reply.hijack();

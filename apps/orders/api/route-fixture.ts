@@ -55,7 +55,7 @@ export class RecordingProjectionAdmin implements ProjectionAdmin {
     this.views.set(name, { ...view, state: 'failed', error: 'cancelled' });
     return view.version;
   }
-  rebuild(name: string): RebuildView | undefined {
+  async rebuild(name: string): Promise<RebuildView | undefined> {
     return this.views.get(name);
   }
   async watch(name: string, onProgress: (view: RebuildView) => void): Promise<void> {

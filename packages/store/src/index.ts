@@ -75,6 +75,7 @@ export {
 export { ReadSide, type ReadSideOptions } from './projector/read-side.ts';
 export {
   cancelRebuild,
+  nextRebuildVersion,
   pendingRebuild,
   REBUILD_BATCH_RECORDS,
   type Rebuild,

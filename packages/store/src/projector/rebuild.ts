@@ -39,8 +39,7 @@ export interface Rebuild {
  */
 export async function rebuildProjection(options: RebuildOptions): Promise<Rebuild> {
   const { store, projection } = options;
-  const known = (await store.readStatus(projection.name))?.versions.map((v) => v.version) ?? [];
-  const version = options.version ?? Math.max(projection.version, ...known.map((v) => v + 1));
+  const version = options.version ?? nextRebuildVersion(await store.readStatus(projection.name), projection);
   const projector = new Projector({
     ...options,
     maxBatchRecords: options.maxBatchRecords ?? REBUILD_BATCH_RECORDS,
@@ -75,6 +74,14 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
       yield projector.progress();
     },
   };
+}
+
+/** The version a new rebuild builds: one above every version the store knows, and at least the code's. */
+export function nextRebuildVersion(
+  status: ProjectionStatus | undefined,
+  projection: Pick<AnyProjection, 'version'>,
+): number {
+  return Math.max(projection.version, ...(status?.versions ?? []).map((v) => v.version + 1));
 }
 
 /**
