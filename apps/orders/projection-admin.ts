@@ -13,7 +13,7 @@ import {
   rebuildProjection,
   UnknownProjectionError,
 } from '@sluice/store';
-import { StoredRebuild } from './stored-rebuild.ts';
+import { builtHere, StoredRebuild, viewOf } from './rebuild-views.ts';
 import type { ProjectionStatusView, RebuildView } from './views.ts';
 
 export type { PartitionLagView, ProjectionErrorView, ProjectionStatusView, RebuildView } from './views.ts';
@@ -47,24 +47,6 @@ export class RebuildRunningError extends Error {
     super(`a rebuild of ${name}${version === undefined ? '' : ` to version ${version}`} is already running`);
   }
 }
-
-function viewOf(progress: ProjectionProgress, state: RebuildView['state'], error?: string): RebuildView {
-  return {
-    projection: progress.projection,
-    version: progress.version,
-    state,
-    done: progress.done.toString(),
-    total: progress.total.toString(),
-    eventsPerSecond: progress.eventsPerSecond,
-    ...(progress.etaSeconds === undefined ? {} : { etaSeconds: progress.etaSeconds }),
-    caughtUp: progress.caughtUp,
-    active: progress.active,
-    ...(error === undefined ? {} : { error }),
-  };
-}
-
-/** A rebuild view of a rebuild this process builds. */
-const builtHere = (view: RebuildView): RebuildView => ({ ...view, builtHere: true });
 
 interface Running {
   readonly rebuild: Rebuild;

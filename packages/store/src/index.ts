@@ -41,7 +41,7 @@ export {
 export type { PoisonPolicy } from './projector/apply-batch.ts';
 export { KeyNotLoadedError } from './projector/batch-tables.ts';
 export { type ChangeFeedOptions, changeFeed } from './projector/change-feed.ts';
-export { projectionLag, type SourceLag } from './projector/lag.ts';
+export { projectionLag, type SourceLag, StoredProgress } from './projector/lag.ts';
 export type { StoredRecord } from './projector/log-records.ts';
 export type { ProjectionProgress } from './projector/progress.ts';
 export {

@@ -93,14 +93,13 @@ export class RebuildCarrier extends EventEmitter {
     const rebuild = await rebuildProjection({ ...options, projection, version });
     this.#carried.set(projection.name, rebuild);
     this.emit('carrying', { projection: projection.name, version });
-    rebuild.done.then(
-      () => this.emit('carried', { projection: projection.name, version }),
-      () => undefined, // stopped: superseded, or this process is stopping
-    );
     rebuild.done
+      .then(
+        () => this.emit('carried', { projection: projection.name, version }),
+        () => undefined, // stopped: superseded, cancelled, or this process is stopping
+      )
       .finally(() => {
         if (this.#carried.get(projection.name) === rebuild) this.#carried.delete(projection.name);
-      })
-      .catch(() => undefined);
+      });
   }
 }

@@ -12,7 +12,7 @@ import {
   startProjectors,
 } from '@sluice/store/testing';
 import { requireKafka, testBrokers, uniqueName } from '@sluice/testing';
-import { StoredRebuild } from './stored-rebuild.ts';
+import { StoredRebuild } from './rebuild-views.ts';
 
 const ORDERS = 2_000;
 
