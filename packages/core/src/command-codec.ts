@@ -27,8 +27,11 @@ export type CommandDecodeResult = DecodedCommandRecord | Failure<CommandDecodeCo
 
 export interface DecodeCommandOptions {
   readonly registry: CommandRegistry;
-  /** The id to use when the command carries none: `recordCommandId(topicId, partition, offset)`. */
-  readonly recordId?: string;
+  /**
+   * The id to use when the command carries none: `recordCommandId(topicId, partition, offset)`, or a
+   * function giving it (called only for a command without an id).
+   */
+  readonly recordId?: string | (() => string);
 }
 
 const encoder = new TextEncoder();
@@ -92,9 +95,10 @@ export function decodeCommand(
       'expectedVersion',
     );
 
-  const data: Record<string, unknown> = {
-    ...(envelope ? (body.payload as Record<string, unknown>) : withoutReserved(body)),
-  };
+  // A copy either way: the body's own object when flat (without the reserved fields), the payload's.
+  const data: Record<string, unknown> = envelope
+    ? { ...(body.payload as Record<string, unknown>) }
+    : withoutReserved(body);
   const idValue = data[definition.idField];
   if ((idValue === undefined || idValue === null) && definition.creates === true)
     data[definition.idField] = creationId(commandId.value);
@@ -162,7 +166,7 @@ function resolveType(
 function resolveCommandId(
   body: Record<string, unknown>,
   headers: HeaderInput | undefined,
-  recordId: string | undefined,
+  recordId: string | (() => string) | undefined,
 ): { ok: true; value: string } | Failure<'INVALID_COMMAND' | 'MALFORMED_COMMAND'> {
   if (body.commandId !== undefined && body.commandId !== null) {
     const id = checkId(body.commandId, 'commandId');
@@ -170,7 +174,7 @@ function resolveCommandId(
   }
   const fromHeader =
     stringOf(readHeader(headers, Headers.commandId)) ?? stringOf(readHeader(headers, Headers.ceId));
-  const id = fromHeader ?? recordId;
+  const id = fromHeader ?? (typeof recordId === 'function' ? recordId() : recordId);
   if (id === undefined)
     return failure(
       ErrorCodes.MALFORMED_COMMAND,

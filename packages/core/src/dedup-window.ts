@@ -53,12 +53,21 @@ export const DedupWindow = {
   ): readonly E[] {
     if (!Number.isSafeInteger(limit) || limit < 1)
       throw new RangeError(`dedup window size must be ≥ 1, got ${limit}`);
-    // One pass, newest first: this runs for every command the processor accepts.
-    const next: E[] = [entry];
-    for (let i = window.length - 1; i >= 0 && next.length < limit; i--) {
-      const candidate = window[i] as E;
-      if (candidate.commandId !== entry.commandId) next.push(candidate);
+    // This runs for every command the processor accepts, and the window it makes lives as long as its
+    // aggregate's next command: one array of the final size, filled newest first.
+    let kept = 0;
+    let from = window.length;
+    while (from > 0 && kept < limit - 1) {
+      from--;
+      if ((window[from] as E).commandId !== entry.commandId) kept++;
     }
-    return next.reverse();
+    const next = new Array<E>(kept + 1);
+    let at = 0;
+    for (let i = from; i < window.length; i++) {
+      const candidate = window[i] as E;
+      if (candidate.commandId !== entry.commandId) next[at++] = candidate;
+    }
+    next[at] = entry;
+    return next;
   },
 };

@@ -190,8 +190,9 @@ function checkObject(
   if (!isPlainObject(value))
     return fail(path, `${path === '' ? 'value' : path} must be an object, got ${describe(value)}`);
   // Unknown fields are dropped, not rejected: foreign producers may add fields we do not know yet.
+  const { entries, sortedKeys } = layoutOf(fields);
   const out: Record<string, unknown> = {};
-  for (const [key, fieldSchema] of Object.entries(fields)) {
+  for (const [key, fieldSchema] of entries) {
     const present = Object.hasOwn(value, key) ? value[key] : undefined;
     if (present === undefined && fieldSchema.kind !== 'optional')
       return fail(field(path, key), `${field(path, key)} is required`);
@@ -199,7 +200,34 @@ function checkObject(
     if (!result.ok) return result;
     if (result.value !== undefined) defineOwn(out, key, result.value);
   }
-  return { ok: true, value: out };
+  if (sortedKeys === undefined) return { ok: true, value: out };
+  const sorted: Record<string, unknown> = {};
+  for (const key of sortedKeys) if (Object.hasOwn(out, key)) defineOwn(sorted, key, out[key]);
+  return { ok: true, value: sorted };
+}
+
+/** An object schema's fields in declared order (the order checks report in), and sorted if that differs. */
+interface FieldLayout {
+  readonly entries: readonly (readonly [string, Schema])[];
+  readonly sortedKeys: readonly string[] | undefined;
+}
+
+const layouts = new WeakMap<object, FieldLayout>();
+
+/**
+ * The layout of a `fields` object, worked out once. A checked object gets its keys in sorted order,
+ * canonical JSON's: its payload hash (`canonicalJson`) is then one JSON.stringify.
+ */
+function layoutOf(fields: Readonly<Record<string, Schema>>): FieldLayout {
+  let layout = layouts.get(fields);
+  if (layout === undefined) {
+    const entries = Object.entries(fields);
+    const keys = entries.map(([key]) => key);
+    const sorted = [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    layout = { entries, sortedKeys: sorted.every((key, i) => key === keys[i]) ? undefined : sorted };
+    layouts.set(fields, layout);
+  }
+  return layout;
 }
 
 /** Normalises an id: safe integers become decimal strings, non-empty strings are kept as they are. */

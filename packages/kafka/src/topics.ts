@@ -32,12 +32,21 @@ export interface TopicNames {
 
 /** Topic names with an optional prefix (`SLUICE_TOPIC_PREFIX`, e.g. `shop.`). */
 export function topicNames(prefix = ''): TopicNames {
+  // One string per aggregate type: the processor asks for it with every event it writes.
+  const eventTopics = new Map<string, string>();
   return {
     commands: `${prefix}commands`,
     processorState: `${prefix}processor-state`,
     commandResults: `${prefix}command-results`,
     commandsDlq: `${prefix}commands-dlq`,
-    events: (aggregateType) => `${prefix}${aggregateType}-events`,
+    events(aggregateType) {
+      let name = eventTopics.get(aggregateType);
+      if (name === undefined) {
+        name = `${prefix}${aggregateType}-events`;
+        eventTopics.set(aggregateType, name);
+      }
+      return name;
+    },
   };
 }
 

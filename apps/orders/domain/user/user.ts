@@ -1,6 +1,7 @@
 import {
   actsFor,
   type Command,
+  codePoints,
   type Decider,
   type DecisionContext,
   ErrorCodes,
@@ -31,7 +32,7 @@ export type UserState =
 
 /** Whether a name is acceptable: 1–100 characters (code points), not only whitespace. */
 export function isValidName(name: string): boolean {
-  const length = [...name].length;
+  const length = codePoints(name);
   return length >= MIN_NAME_LENGTH && length <= MAX_NAME_LENGTH && name.trim() !== '';
 }
 
@@ -41,7 +42,7 @@ function decide(command: UserCommand, state: UserState, context: DecisionContext
     reject(UserCodes.FORBIDDEN, `${context.principal} may not update user ${userId}`);
   if (!isValidName(newName))
     reject(UserCodes.INVALID_NAME, `a name must have ${MIN_NAME_LENGTH} to ${MAX_NAME_LENGTH} characters`, {
-      details: { length: [...newName].length },
+      details: { length: codePoints(newName) },
     });
   if (state.status === 'absent') return [{ type: 'UserCreated', data: { userId, name: newName } }];
   if (state.name === newName) return [];

@@ -161,8 +161,9 @@ function decideRecord(
   ctx: DecideContext,
   plan: BatchPlan,
 ): void {
-  const recordId = recordCommandId(ctx.commandsTopicId, record.partition, record.offset);
   const replyTo = requestedReplyPartition(record.headers);
+  // Derived only for a command without an id of its own: most carry one.
+  const recordId = () => recordCommandId(ctx.commandsTopicId, record.partition, record.offset);
   const decoded = decodeCommand(record.value, record.headers, { registry: ctx.registry, recordId });
   if (!decoded.ok) {
     const commandId = explicitCommandId(record);
@@ -178,13 +179,13 @@ function decideRecord(
   const { command, target } = decoded;
   const commandId = command.metadata.commandId;
   const principal = command.metadata.principal;
-  const base = {
+  const base: ResultBase = {
     commandId,
     commandType: command.type,
     aggregateType: target.aggregateType,
     aggregateId: target.aggregateId,
-    ...(principal === undefined ? {} : { principal }),
   };
+  if (principal !== undefined) base.principal = principal;
 
   const home = partitionForKey(target.aggregateId, ctx.partitions);
   if (home !== record.partition) {
@@ -240,21 +241,8 @@ function decideRecord(
     );
     return;
   }
-  const remember = (code: string, next: AggregateEntry, outcome: Outcome) => {
-    if (next.version === 0) return; // rejections of aggregates that do not exist are not kept
-    const remembered = rememberedCommand({
-      commandId,
-      payloadHash: hash,
-      code,
-      version: next.version,
-      // A duplicate of a rejection answers with the same words.
-      message: outcome.result.message,
-    });
-    const window = DedupWindow.remember(next.window, remembered, ctx.dedupWindow);
-    overlay.set(record.partition, key, { ...next, window });
-    plan.outcomes.set(commandId, outcome);
-    plan.remembered.set(commandId, remembered);
-  };
+  const remember = (code: string, next: AggregateEntry, outcome: Outcome) =>
+    rememberOutcome(plan, overlay, ctx, record.partition, key, hash, code, next, outcome);
   if (verdict.kind === 'conflict') {
     const message = `command id ${commandId} was already used with a different payload`;
     reply(plan, replyTo, {
@@ -300,11 +288,13 @@ function decideRecord(
   }
 
   const indexes: number[] = [];
-  events.forEach((event, i) => {
+  const topic = ctx.topics.events(target.aggregateType);
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i]!;
     const version = entry.version + i + 1;
     indexes.push(plan.events.length);
     plan.events.push({
-      topic: ctx.topics.events(target.aggregateType),
+      topic,
       partition: home,
       key: target.aggregateId,
       value: JSON.stringify(event.data),
@@ -329,11 +319,52 @@ function decideRecord(
         'application/json',
       ],
     });
-  });
+  }
   const next: AggregateEntry = { state, version: entry.version + events.length, window: entry.window };
   const outcome: Outcome = { result: { ...base, code: OK, version: next.version }, events: indexes };
   remember(OK, next, outcome);
   reply(plan, replyTo, outcome);
+}
+
+/** The fields every result of a decoded command has; `principal` when the command named one. */
+interface ResultBase {
+  readonly commandId: string;
+  readonly commandType: string;
+  readonly aggregateType: string;
+  readonly aggregateId: string;
+  principal?: string;
+}
+
+/**
+ * Keeps a decided command in its aggregate's dedup window (in the overlay) and in the batch's
+ * outcomes, so that a duplicate gets the same result. Rejections of aggregates that do not exist are
+ * not kept.
+ */
+function rememberOutcome(
+  plan: BatchPlan,
+  overlay: StateOverlay,
+  ctx: DecideContext,
+  partition: number,
+  key: string,
+  payloadHash: string,
+  code: string,
+  next: AggregateEntry,
+  outcome: Outcome,
+): void {
+  if (next.version === 0) return;
+  const commandId = outcome.result.commandId;
+  const remembered = rememberedCommand({
+    commandId,
+    payloadHash,
+    code,
+    version: next.version,
+    // A duplicate of a rejection answers with the same words.
+    message: outcome.result.message,
+  });
+  const window = DedupWindow.remember(next.window, remembered, ctx.dedupWindow);
+  overlay.set(partition, key, { state: next.state, version: next.version, window });
+  plan.outcomes.set(commandId, outcome);
+  plan.remembered.set(commandId, remembered);
 }
 
 function reply(plan: BatchPlan, replyTo: number, outcome: Outcome): void {
