@@ -14,14 +14,9 @@ import { type GroupGeneration, StaleGenerationError, TxnSession } from '../txn-s
 import { type PartitionState, StateOverlay } from './aggregate-state.ts';
 import { type StageClock, stageClock, statsOf } from './batch-stats.ts';
 import { type BatchWriteContext, type PreparedBatch, prepareBatch, writeBatch } from './batch-write.ts';
+import type { CommandRecord } from './command-record.ts';
 import { writeDeadLetter } from './dead-letters.ts';
-import {
-  type BatchPlan,
-  type CommandRecord,
-  type DecideContext,
-  decideBatch,
-  decideBatchInSlices,
-} from './decide-batch.ts';
+import { type BatchPlan, type DecideContext, decideBatch, decideBatchInSlices } from './decide-batch.ts';
 import { OffsetForecast, OffsetForecastMissedError } from './offset-forecast.ts';
 import {
   type CommandProcessorOptions,

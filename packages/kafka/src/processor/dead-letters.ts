@@ -1,7 +1,7 @@
 import { ErrorCodes, Headers, sha256Hex } from '@sluice/core';
 import type { TopicNames } from '../topics.ts';
 import type { GroupGeneration, OutgoingRecord, TxnSession } from '../txn-session.ts';
-import type { CommandRecord } from './decide-batch.ts';
+import type { CommandRecord } from './command-record.ts';
 import { checkpointRecord } from './state-records.ts';
 
 /** Copies in `commands-dlq` are cut to this size; the original size and hash travel in headers. */

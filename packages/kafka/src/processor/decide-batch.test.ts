@@ -14,7 +14,8 @@ import { partitionForKey } from '../partitioning.ts';
 import { topicNames } from '../topics.ts';
 import { headerOf } from '../txn-records.ts';
 import { type PartitionState, StateOverlay } from './aggregate-state.ts';
-import { type CommandRecord, type DecideContext, decideBatch, decideBatchInSlices } from './decide-batch.ts';
+import type { CommandRecord } from './command-record.ts';
+import { type DecideContext, decideBatch, decideBatchInSlices } from './decide-batch.ts';
 
 // A counter that refuses to go below zero, and throws (a bug) on a magic amount.
 type Counter = { readonly value: number };
