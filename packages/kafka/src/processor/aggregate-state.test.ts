@@ -54,3 +54,22 @@ test('records of the first format (objects, hex hashes, position tokens) decode 
     eventOffset: '99',
   });
 });
+
+test('windows of no, one and many entries encode as JSON and decode to the same entries', () => {
+  for (const size of [0, 1, 2, 32]) {
+    const window = Array.from({ length: size }, (_, i) => ({
+      commandId: `c${i}`,
+      payloadHash: payloadHash('T', { i }),
+      code: 'OK',
+      version: i + 1,
+      eventOffset: String(100 + i),
+    }));
+    const text = encodeAggregateRecord('user', '7', { state: { n: size }, version: size, window }, 1);
+    const parsed = JSON.parse(text) as { w: unknown[]; version: number };
+    assert.equal(parsed.w.length, size);
+    assert.equal(parsed.version, size);
+    const decoded = decodeAggregateRecord(text, revision);
+    assert.deepEqual(decoded.window.map(plain), window.map(plain));
+    assert.deepEqual(decoded.state, { ok: true, value: { n: size } });
+  }
+});

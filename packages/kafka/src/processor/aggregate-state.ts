@@ -133,8 +133,16 @@ export function encodeAggregateRecord(
   stateRevision: number,
 ): string {
   const state = JSON.stringify(encodeState(entry.state, stateRevision));
-  const window = entry.window.map(encodeEntry).join(',');
-  return `{"type":${JSON.stringify(aggregateType)},"id":${JSON.stringify(aggregateId)},"version":${entry.version},"state":${state},"w":[${window}]}`;
+  const head = `{"type":${JSON.stringify(aggregateType)},"id":${JSON.stringify(aggregateId)},"version":${entry.version},"state":${state},"w":[`;
+  const { window } = entry;
+  if (window.length === 0) return `${head}]}`;
+  // One join makes the whole text as one flat string: a template around a joined window made a rope
+  // that the producer then copied again to flatten, up to a few kilobytes per command.
+  const parts = new Array<string>(window.length);
+  for (let i = 0; i < window.length; i++) parts[i] = encodeEntry(window[i]!);
+  parts[0] = head + parts[0];
+  parts[window.length - 1] = `${parts[window.length - 1]}]}`;
+  return parts.join(',');
 }
 
 /** A decoded `processor-state` aggregate record; `state` is absent when its revision is not the decider's. */

@@ -88,9 +88,40 @@ function storedToken(outcome: Outcome): string | undefined {
  * events all go to one partition, so its token has one entry (core's encoder is portable and slower).
  */
 export function singleEntryToken(topic: string, partition: number, offset: string): string {
-  return Buffer.from(`{"v":1,"p":[[${JSON.stringify(topic)},${partition},"${offset}"]]}`).toString(
-    'base64url',
-  );
+  const head = tokenHead(topic, partition);
+  // The token's JSON is put together in a scratch buffer, read once as base64url: no string or Buffer
+  // is made for it (one per result).
+  if (head.length + offset.length + TOKEN_TAIL.length > tokenScratch.length)
+    return Buffer.from(`${head.toString()}${offset}"]]}`).toString('base64url');
+  head.copy(tokenScratch, 0);
+  let at = head.length;
+  at += tokenScratch.write(offset, at, 'latin1');
+  at += TOKEN_TAIL.copy(tokenScratch, at);
+  return tokenScratch.toString('base64url', 0, at);
+}
+
+const tokenScratch = Buffer.alloc(512);
+const TOKEN_TAIL = Buffer.from('"]]}');
+/** The bytes of a one-entry token up to its offset, per events topic and partition (few of each). */
+const tokenHeads = new Map<string, Buffer[]>();
+const MAX_TOKEN_HEADS = 10_000;
+let tokenHeadCount = 0;
+
+function tokenHead(topic: string, partition: number): Buffer {
+  let heads = tokenHeads.get(topic);
+  let head = heads?.[partition];
+  if (head === undefined) {
+    head = Buffer.from(`{"v":1,"p":[[${JSON.stringify(topic)},${partition},"`);
+    if (tokenHeadCount < MAX_TOKEN_HEADS) {
+      if (heads === undefined) {
+        heads = [];
+        tokenHeads.set(topic, heads);
+      }
+      heads[partition] = head;
+      tokenHeadCount++;
+    }
+  }
+  return head;
 }
 
 function tokenFor(indexes: readonly number[], events: readonly OutgoingRecord[], offsets: readonly bigint[]) {
