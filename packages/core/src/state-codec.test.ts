@@ -47,6 +47,23 @@ test('random states with Map, Set, Date, bigint and tricky numbers round-trip', 
   );
 });
 
+test('plain JSON states (written as they are) round-trip, and what is not plain is still tagged', () => {
+  fc.assert(
+    fc.property(fc.jsonValue(), (state) => {
+      const decoded = decodeState(encodeState(state, 1), 1);
+      assert.ok(decoded.ok);
+      assert.deepStrictEqual(decoded.state, state);
+    }),
+    { numRuns: 1_000 },
+  );
+  assert.equal(encodeState({ name: 'Al', n: [1, 2] }, 1), '{"revision":1,"state":{"name":"Al","n":[1,2]}}');
+  for (const state of [{ n: -0 }, { $x: 1 }, [1, undefined, 3], { a: undefined }, { toJSON: 1 }]) {
+    const decoded = decodeState(encodeState(state, 1), 1);
+    assert.ok(decoded.ok);
+    assert.deepStrictEqual(decoded.state, state);
+  }
+});
+
 test('a typical aggregate state round-trips exactly', () => {
   const state = {
     status: 'open',

@@ -19,8 +19,41 @@ export type StateDecodeResult<S> =
 
 /** Encodes a state with the decider's state revision. Throws `UNSERIALISABLE_STATE` for functions, symbols, class instances. */
 export function encodeState(state: unknown, revision: number): string {
-  const stored: StoredState = { revision, state: toJson(state, '$') };
+  // The processor encodes a state with every command: most are plain JSON already, written as they are.
+  const stored: StoredState = { revision, state: isPlainJson(state) ? state : toJson(state, '$') };
   return JSON.stringify(stored);
+}
+
+/**
+ * Whether `toJson` would give back an equal copy of `value`: strings, booleans, finite numbers other
+ * than -0, null, arrays without holes, and plain objects without `$` keys or toJSON methods, all the
+ * way down. Reads keys with for…in, which makes no array.
+ */
+function isPlainJson(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'object': {
+      if (value === null) return true;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!(i in value) || !isPlainJson(value[i])) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      const source = value as Record<string, unknown>;
+      for (const key in source) {
+        if (!Object.hasOwn(source, key) || key.startsWith('$') || key === 'toJSON') return false;
+        if (!isPlainJson(source[key])) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
 }
 
 /** Decodes a state; a different revision is a typed mismatch, so the caller rebuilds instead of misreading. */
