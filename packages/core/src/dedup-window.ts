@@ -32,14 +32,27 @@ export type DedupVerdict =
 
 export const DEFAULT_DEDUP_WINDOW = 32;
 
+const NEW: DedupVerdict = { kind: 'new' };
+
 /** Idempotency within the last K commands of an aggregate. */
 export const DedupWindow = {
   empty: [] as DedupWindow,
 
   /** A duplicate (same id and payload) gets the stored result; the same id with another payload is a conflict. */
   check(window: DedupWindow, commandId: string, payloadHash: string): DedupVerdict {
-    const entry = window.find((candidate) => candidate.commandId === commandId);
-    if (entry === undefined) return { kind: 'new' };
+    // Every command scans its aggregate's window: ids are told apart by their last character first (a
+    // uuid's is random, a counter's changes each time), a full comparison only when it matches.
+    const last = commandId.charCodeAt(commandId.length - 1);
+    let entry: DedupEntry | undefined;
+    for (let i = 0; i < window.length; i++) {
+      const candidate = window[i] as DedupEntry;
+      const id = candidate.commandId;
+      if (id.charCodeAt(id.length - 1) === last && id === commandId) {
+        entry = candidate;
+        break;
+      }
+    }
+    if (entry === undefined) return NEW;
     if (entry.payloadHash !== payloadHash)
       return { kind: 'conflict', code: ErrorCodes.IDEMPOTENCY_CONFLICT, result: entry };
     return { kind: 'duplicate', result: entry };
