@@ -1,6 +1,7 @@
 // Contract: record headers survive the round trip byte for byte, and a record over the topic's
 // max.message.bytes is refused with a clear error instead of disappearing.
 import assert from 'node:assert/strict';
+import { tracingChannel } from 'node:diagnostics_channel';
 import { test } from 'node:test';
 import { testBrokers, uniqueName } from '@sluice/testing';
 import { createAdmin, type KafkaConnection } from '../client.ts';
@@ -39,7 +40,18 @@ test('headers round-trip byte for byte, including binary, empty and non-ASCII va
     txn.send([{ topic: name, partition: 0, key: 'user-1', value: '{"a":1}', headers }]),
   );
 
-  const [record] = await readTopic(connection(), name, { expect: 1 });
+  // The consumer makes a receive context per record only while someone subscribes (PATCHES.md).
+  const receives = tracingChannel('plt:kafka:consumer:receives');
+  const contexts: { operation?: string; raw?: { value?: Buffer }; result?: { offset?: bigint } }[] = [];
+  const handlers = { start: (context: unknown) => contexts.push(context as (typeof contexts)[number]) };
+  receives.subscribe(handlers);
+  const [record] = await readTopic(connection(), name, { expect: 1 }).finally(() =>
+    receives.unsubscribe(handlers),
+  );
+  assert.equal(contexts.length, 1);
+  assert.equal(contexts[0]?.operation, 'receive');
+  assert.equal(contexts[0]?.raw?.value?.toString(), '{"a":1}');
+  assert.equal(contexts[0]?.result?.offset, offset);
   assert.ok(record);
   assert.equal(record.offset, offset);
   assert.equal(record.key?.toString(), 'user-1');
