@@ -43,7 +43,16 @@ test('headers round-trip byte for byte, including binary, empty and non-ASCII va
   // The consumer makes a receive context per record only while someone subscribes (PATCHES.md).
   const receives = tracingChannel('plt:kafka:consumer:receives');
   const contexts: { operation?: string; raw?: { value?: Buffer }; result?: { offset?: bigint } }[] = [];
-  const handlers = { start: (context: unknown) => contexts.push(context as (typeof contexts)[number]) };
+  const ignore = () => undefined;
+  const handlers = {
+    start: (context: object) => {
+      contexts.push(context as (typeof contexts)[number]);
+    },
+    end: ignore,
+    asyncStart: ignore,
+    asyncEnd: ignore,
+    error: ignore,
+  };
   receives.subscribe(handlers);
   const [record] = await readTopic(connection(), name, { expect: 1 }).finally(() =>
     receives.unsubscribe(handlers),

@@ -99,7 +99,7 @@ function laterRecords(
   context: BatchWriteContext,
 ): OutgoingRecord[] {
   for (const [commandId, outcome] of plan.outcomes) {
-    const last = outcome.events.at(-1);
+    const last = outcome.events[outcome.events.length - 1];
     const entry = plan.remembered.get(commandId);
     if (last !== undefined && entry) entry.eventOffset = String(offsets[last]);
   }

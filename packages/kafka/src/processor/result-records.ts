@@ -127,7 +127,7 @@ function tokenHead(topic: string, partition: number): Buffer {
 function tokenFor(indexes: readonly number[], events: readonly OutgoingRecord[], offsets: readonly bigint[]) {
   if (indexes.length === 0) return undefined;
   const first = events[indexes[0] ?? 0];
-  const last = indexes.at(-1) ?? 0;
+  const last = indexes[indexes.length - 1] ?? 0;
   if (
     first &&
     indexes.every((i) => events[i]?.topic === first.topic && events[i]?.partition === first.partition)
