@@ -84,7 +84,8 @@ export class StateOverlay {
     for (const [partition, changes] of this.#changes) {
       const state = base.get(partition);
       if (!state) continue;
-      for (const [key, entry] of changes) state.aggregates.set(key, entry);
+      // forEach: a for…of over a Map makes an entry array per element, here one per command.
+      changes.forEach((entry, key) => state.aggregates.set(key, entry));
     }
     for (const [partition, next] of checkpoints) {
       const state = base.get(partition);

@@ -98,11 +98,12 @@ function laterRecords(
   offsets: readonly bigint[],
   context: BatchWriteContext,
 ): OutgoingRecord[] {
-  for (const [commandId, outcome] of plan.outcomes) {
+  // forEach: a for…of over a Map makes an entry array per element, here one per command.
+  plan.outcomes.forEach((outcome, commandId) => {
     const last = outcome.events[outcome.events.length - 1];
     const entry = plan.remembered.get(commandId);
     if (last !== undefined && entry) entry.eventOffset = String(offsets[last]);
-  }
+  });
   return [
     ...stateRecords(overlay, plan.checkpoints, context.topics, context.deciders),
     ...resultRecords(plan, offsets, context.topics, context.resultPartitions),

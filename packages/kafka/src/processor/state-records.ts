@@ -20,8 +20,9 @@ export function stateRecords(
   deciders: ReadonlyMap<string, Decider<unknown>>,
 ): OutgoingRecord[] {
   const records: OutgoingRecord[] = [];
-  for (const [partition, changes] of overlay.changes()) {
-    for (const [key, entry] of changes) {
+  // forEach: a for…of over a Map makes an entry array per element, here one per command.
+  overlay.changes().forEach((changes, partition) => {
+    changes.forEach((entry, key) => {
       const slash = key.indexOf('/');
       const aggregateType = key.slice(0, slash);
       const aggregateId = key.slice(slash + 1);
@@ -32,8 +33,8 @@ export function stateRecords(
         key,
         value: encodeAggregateRecord(aggregateType, aggregateId, entry, revision),
       });
-    }
-  }
+    });
+  });
   for (const [partition, next] of checkpoints) records.push(checkpointRecord(topics, partition, next));
   return records;
 }
