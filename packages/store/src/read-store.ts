@@ -152,6 +152,12 @@ export interface ReadStore<Tx extends StoreTx = StoreTx> {
     state: ProjectionState,
     lastError?: ProjectionError,
   ): Promise<void>;
+  /**
+   * Records a version as `rebuilding` unless an operator stopped it (`cancelRebuild`) since it was
+   * read: false, and nothing written, when it is `stopped`. A rebuild's projector starts with this, so
+   * that a cancel landing between its read of the status and its write is not overwritten.
+   */
+  markRebuilding(projection: string, version: number): Promise<boolean>;
   /** The status of one projection, undefined if the store has never heard of it. */
   readStatus(projection: string): Promise<ProjectionStatus | undefined>;
   /** The status of every known projection. */

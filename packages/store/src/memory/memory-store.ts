@@ -133,6 +133,13 @@ export class MemoryReadStore implements ReadStore<MemoryTx> {
     this.#state.leases.release(versionKey(projection, version), holder);
   }
 
+  async markRebuilding(projection: string, version: number): Promise<boolean> {
+    const record = this.#state.version(projection, version);
+    if (record.state === 'stopped') return false;
+    await this.setStatus(projection, version, 'rebuilding');
+    return true;
+  }
+
   async setStatus(projection: string, version: number, state: ProjectionState, lastError?: ProjectionError) {
     const record = this.#state.version(projection, version);
     record.state = state;

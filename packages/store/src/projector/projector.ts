@@ -106,11 +106,12 @@ export class Projector extends EventEmitter {
       await store.activateVersion(projection.name, this.#version);
       this.#active = true;
     } else if (!this.#active) {
-      await store.setStatus(
-        projection.name,
-        this.#version,
-        active === undefined || this.#version > active ? 'rebuilding' : 'running',
-      );
+      const rebuilding = active === undefined || this.#version > active;
+      if (!rebuilding) await store.setStatus(projection.name, this.#version, 'running');
+      else if (this.#o.stopWhenActive && !this.#o.resumeCancelled) {
+        // A cancel that lands after the status was read above is not overwritten: the write is refused.
+        if (!(await store.markRebuilding(projection.name, this.#version))) this.#cancelled('stopped');
+      } else await store.setStatus(projection.name, this.#version, 'rebuilding');
     } else await store.setStatus(projection.name, this.#version, 'running');
   }
 

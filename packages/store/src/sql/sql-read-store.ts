@@ -36,6 +36,7 @@ import { asSqlTx, type ProjectionDatabase, type SqlExecutor, SqlTx } from './sql
 import {
   activateVersionSql,
   markDroppedSql,
+  markRebuildingSql,
   readStatusesSql,
   retiredVersionsSql,
   setStatusSql,
@@ -129,6 +130,10 @@ export class SqlReadStore implements ReadStore<SqlTx> {
     await this.#db
       .transaction()
       .execute((trx) => setStatusSql(trx, this.schema, projection, version, state, lastError));
+  }
+
+  markRebuilding(projection: string, version: number): Promise<boolean> {
+    return this.#db.transaction().execute((trx) => markRebuildingSql(trx, this.schema, projection, version));
   }
 
   async readStatus(projection: string): Promise<ProjectionStatus | undefined> {

@@ -40,6 +40,25 @@ export async function setStatusSql(
       SET state = EXCLUDED.state, last_error = EXCLUDED.last_error, updated_at = now()`.execute(db);
 }
 
+/** Marks a version `rebuilding` unless it is `stopped`; false when it is (nothing written). */
+export async function markRebuildingSql(
+  db: SqlExecutor,
+  schema: string,
+  projection: string,
+  version: number,
+): Promise<boolean> {
+  await sql`INSERT INTO ${sql.table(`${schema}.projections`)} (projection) VALUES (${projection})
+    ON CONFLICT DO NOTHING`.execute(db);
+  const { rows } = await sql<{ version: number }>`INSERT INTO ${sql.table(`${schema}.projection_versions`)}
+      (projection, version, state, last_error)
+    VALUES (${projection}, ${version}, 'rebuilding', NULL)
+    ON CONFLICT (projection, version) DO UPDATE
+      SET state = EXCLUDED.state, last_error = NULL, updated_at = now()
+      WHERE ${sql.table(`${schema}.projection_versions`)}.state <> 'stopped'
+    RETURNING version`.execute(db);
+  return rows.length > 0;
+}
+
 /** Statuses of one projection or of all, grouped per projection. */
 export async function readStatusesSql(
   db: SqlExecutor,

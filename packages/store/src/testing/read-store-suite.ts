@@ -319,6 +319,22 @@ export function readStoreSuite(kind: string, fixture: StoreFixture): void {
       assert.equal(await store.readStatus('never-heard-of'), undefined);
     });
 
+    it('marks a version rebuilding unless an operator stopped it', async () => {
+      const state = async (version: number) =>
+        (await store.readStatus('marked'))?.versions.find((v) => v.version === version)?.state;
+      assert.equal(await store.markRebuilding('marked', 2), true, 'a version the store never saw');
+      assert.equal(await state(2), 'rebuilding');
+      await store.setStatus('marked', 2, 'failed', { message: 'boom' });
+      assert.equal(await store.markRebuilding('marked', 2), true);
+      assert.equal((await store.readStatus('marked'))?.versions[0]?.lastError, undefined);
+      await store.setStatus('marked', 2, 'stopped', { message: 'rebuild cancelled' });
+      assert.equal(await store.markRebuilding('marked', 2), false, 'a cancelled version stays stopped');
+      assert.equal(await state(2), 'stopped');
+      assert.deepEqual((await store.readStatus('marked'))?.versions[0]?.lastError, {
+        message: 'rebuild cancelled',
+      });
+    });
+
     it('parks events in the batch transaction and unparks them in log order', async () => {
       const p = 'poison';
       const park = (key: string, offset: bigint) => ({
