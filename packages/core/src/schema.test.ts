@@ -32,6 +32,21 @@ test('valid payloads are normalised: ids to strings, defaults filled, unknown fi
   }
 });
 
+test('a checked object has its keys sorted, and reports the first failing field in declared order', () => {
+  const result = validate(order, { weight: 2, userId: 7, items: [{ quantity: 2, price: 1, name: 't' }] });
+  assert.ok(result.ok);
+  const value = result.value as Record<string, unknown>;
+  assert.deepEqual(Object.keys(value), ['items', 'userId', 'weight']);
+  assert.deepEqual(Object.keys((value.items as object[])[0]!), ['name', 'price', 'quantity']);
+  // userId is declared before items and weight, though it sorts after both.
+  const bad = validate(order, { userId: [], items: 'no', weight: 99 });
+  assert.equal(bad.ok ? undefined : bad.issue.path, 'userId');
+  const badItems = validate(order, { userId: 1, items: 'no', weight: 99 });
+  assert.equal(badItems.ok ? undefined : badItems.issue.path, 'items');
+  const onlyWeight = validate(order, { userId: 1, items: [{ name: 't', price: 1 }], weight: 99 });
+  assert.equal(onlyWeight.ok ? undefined : onlyWeight.issue.path, 'weight');
+});
+
 test('every kind of mismatch is reported with the path to the field', () => {
   const cases: [unknown, string, RegExp][] = [
     [{ items: [] }, 'userId', /userId is required/],

@@ -190,41 +190,59 @@ function checkObject(
   if (!isPlainObject(value))
     return fail(path, `${path === '' ? 'value' : path} must be an object, got ${describe(value)}`);
   // Unknown fields are dropped, not rejected: foreign producers may add fields we do not know yet.
-  const { entries, sortedKeys } = layoutOf(fields);
+  // Checked in sorted key order, so the value is built with its keys in canonical JSON's order (its
+  // payload hash is then one JSON.stringify); a failure is reported as in declared order.
+  const { declared, sorted } = layoutOf(fields);
   const out: Record<string, unknown> = {};
-  for (const [key, fieldSchema] of entries) {
-    const present = Object.hasOwn(value, key) ? value[key] : undefined;
-    if (present === undefined && fieldSchema.kind !== 'optional')
-      return fail(field(path, key), `${field(path, key)} is required`);
-    const result = check(fieldSchema, present, field(path, key));
-    if (!result.ok) return result;
+  for (const [key, fieldSchema] of sorted) {
+    const result = checkField(fieldSchema, value, key, path);
+    if (!result.ok) return sorted === declared ? result : firstFailure(declared, value, path);
     if (result.value !== undefined) defineOwn(out, key, result.value);
   }
-  if (sortedKeys === undefined) return { ok: true, value: out };
-  const sorted: Record<string, unknown> = {};
-  for (const key of sortedKeys) if (Object.hasOwn(out, key)) defineOwn(sorted, key, out[key]);
-  return { ok: true, value: sorted };
+  return { ok: true, value: out };
 }
 
-/** An object schema's fields in declared order (the order checks report in), and sorted if that differs. */
+function checkField(
+  schema: Schema,
+  value: Record<string, unknown>,
+  key: string,
+  path: string,
+): SchemaResult<unknown> {
+  const present = Object.hasOwn(value, key) ? value[key] : undefined;
+  if (present === undefined && schema.kind !== 'optional')
+    return fail(field(path, key), `${field(path, key)} is required`);
+  return check(schema, present, field(path, key));
+}
+
+/** The first failing field in declared order (some field failed). */
+function firstFailure(
+  declared: readonly (readonly [string, Schema])[],
+  value: Record<string, unknown>,
+  path: string,
+): SchemaResult<unknown> {
+  for (const [key, fieldSchema] of declared) {
+    const result = checkField(fieldSchema, value, key, path);
+    if (!result.ok) return result;
+  }
+  throw new Error('firstFailure: no field failed');
+}
+
+/** An object schema's fields in declared order (the order failures are reported in) and sorted. */
 interface FieldLayout {
-  readonly entries: readonly (readonly [string, Schema])[];
-  readonly sortedKeys: readonly string[] | undefined;
+  readonly declared: readonly (readonly [string, Schema])[];
+  /** `declared` itself when already sorted. */
+  readonly sorted: readonly (readonly [string, Schema])[];
 }
 
 const layouts = new WeakMap<object, FieldLayout>();
 
-/**
- * The layout of a `fields` object, worked out once. A checked object gets its keys in sorted order,
- * canonical JSON's: its payload hash (`canonicalJson`) is then one JSON.stringify.
- */
+/** The layout of a `fields` object, worked out once. */
 function layoutOf(fields: Readonly<Record<string, Schema>>): FieldLayout {
   let layout = layouts.get(fields);
   if (layout === undefined) {
-    const entries = Object.entries(fields);
-    const keys = entries.map(([key]) => key);
-    const sorted = [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    layout = { entries, sortedKeys: sorted.every((key, i) => key === keys[i]) ? undefined : sorted };
+    const declared = Object.entries(fields);
+    const sorted = [...declared].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    layout = { declared, sorted: sorted.every(([key], i) => key === declared[i]?.[0]) ? declared : sorted };
     layouts.set(fields, layout);
   }
   return layout;
