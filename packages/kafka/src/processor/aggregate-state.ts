@@ -85,7 +85,9 @@ export class StateOverlay {
       const state = base.get(partition);
       if (!state) continue;
       // forEach: a for…of over a Map makes an entry array per element, here one per command.
-      changes.forEach((entry, key) => state.aggregates.set(key, entry));
+      changes.forEach((entry, key) => {
+        state.aggregates.set(key, entry);
+      });
     }
     for (const [partition, next] of checkpoints) {
       const state = base.get(partition);
