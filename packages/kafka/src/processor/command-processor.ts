@@ -378,6 +378,8 @@ export class CommandProcessor {
         return;
       } catch (error) {
         if (error instanceof ProducerFencedError || error instanceof CommandsExpiredError) throw error;
+        // stop() closes the clients under a barrier: what fails then is the stop's doing, not news.
+        if (this.#stopping) return;
         const delayMs = Math.min(5_000, 100 * 2 ** attempt);
         this.#log.warn({ error: String(error), attempt, delayMs }, 'resynchronising failed; retrying');
         await sleep(delayMs);
