@@ -54,6 +54,8 @@ export class StoredProgress {
   readonly #version: number;
   readonly #topicPrefix: string;
   readonly #meter = new ProgressMeter();
+  /** Each source topic's log start offsets, read once: a rebuild counts from where it started. */
+  readonly #starts = new Map<string, bigint[]>();
   #lastDone: bigint | undefined;
 
   constructor(options: {
@@ -79,11 +81,10 @@ export class StoredProgress {
       this.#version,
       this.#topicPrefix,
     );
-    const starts = new Map<string, bigint[]>();
     for (const { topic, partition, nextOffset, endOffset } of lags) {
-      if (!starts.has(topic)) starts.set(topic, await this.#reader.startOffsets(topic));
+      if (!this.#starts.has(topic)) this.#starts.set(topic, await this.#reader.startOffsets(topic));
       const tp = topicPartitionKey(topic, partition);
-      this.#meter.setStart(tp, starts.get(topic)?.[partition] ?? 0n);
+      this.#meter.setStart(tp, this.#starts.get(topic)?.[partition] ?? 0n);
       this.#meter.setEnd(tp, endOffset);
       this.#meter.setNext(tp, nextOffset);
     }

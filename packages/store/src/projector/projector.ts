@@ -105,14 +105,14 @@ export class Projector extends EventEmitter {
       await store.setStatus(projection.name, this.#version, 'running');
       await store.activateVersion(projection.name, this.#version);
       this.#active = true;
-    } else if (!this.#active) {
-      const rebuilding = active === undefined || this.#version > active;
-      if (!rebuilding) await store.setStatus(projection.name, this.#version, 'running');
-      else if (this.#o.stopWhenActive && !this.#o.resumeCancelled) {
-        // A cancel that lands after the status was read above is not overwritten: the write is refused.
-        if (!(await store.markRebuilding(projection.name, this.#version))) this.#cancelled('stopped');
-      } else await store.setStatus(projection.name, this.#version, 'rebuilding');
-    } else await store.setStatus(projection.name, this.#version, 'running');
+    } else if (active !== undefined && this.#version <= active) {
+      await store.setStatus(projection.name, this.#version, 'running');
+    } else if (this.#o.resumeCancelled || !this.#o.stopWhenActive) {
+      await store.setStatus(projection.name, this.#version, 'rebuilding');
+    } else if (!(await store.markRebuilding(projection.name, this.#version))) {
+      // A cancel that lands after the status was read above is not overwritten: the write is refused.
+      this.#cancelled('stopped');
+    }
   }
 
   async #run(): Promise<void> {

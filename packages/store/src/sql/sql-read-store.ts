@@ -36,7 +36,6 @@ import { asSqlTx, type ProjectionDatabase, type SqlExecutor, SqlTx } from './sql
 import {
   activateVersionSql,
   markDroppedSql,
-  markRebuildingSql,
   readStatusesSql,
   retiredVersionsSql,
   setStatusSql,
@@ -133,7 +132,9 @@ export class SqlReadStore implements ReadStore<SqlTx> {
   }
 
   markRebuilding(projection: string, version: number): Promise<boolean> {
-    return this.#db.transaction().execute((trx) => markRebuildingSql(trx, this.schema, projection, version));
+    return this.#db
+      .transaction()
+      .execute((trx) => setStatusSql(trx, this.schema, projection, version, 'rebuilding', undefined, true));
   }
 
   async readStatus(projection: string): Promise<ProjectionStatus | undefined> {

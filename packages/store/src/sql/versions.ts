@@ -22,7 +22,10 @@ interface VersionRow {
   active_version: number | null;
 }
 
-/** Upserts a version's state and last error. */
+/**
+ * Upserts a version's state and last error; with `unlessStopped`, leaves a `stopped` version as it is.
+ * Whether it wrote.
+ */
 export async function setStatusSql(
   db: SqlExecutor,
   schema: string,
@@ -30,31 +33,20 @@ export async function setStatusSql(
   version: number,
   state: ProjectionState,
   lastError: ProjectionError | undefined,
-): Promise<void> {
-  await sql`INSERT INTO ${sql.table(`${schema}.projections`)} (projection) VALUES (${projection})
-    ON CONFLICT DO NOTHING`.execute(db);
-  const error = lastError === undefined ? null : toJson(lastError);
-  await sql`INSERT INTO ${sql.table(`${schema}.projection_versions`)} (projection, version, state, last_error)
-    VALUES (${projection}, ${version}, ${state}, ${error}::jsonb)
-    ON CONFLICT (projection, version) DO UPDATE
-      SET state = EXCLUDED.state, last_error = EXCLUDED.last_error, updated_at = now()`.execute(db);
-}
-
-/** Marks a version `rebuilding` unless it is `stopped`; false when it is (nothing written). */
-export async function markRebuildingSql(
-  db: SqlExecutor,
-  schema: string,
-  projection: string,
-  version: number,
+  unlessStopped = false,
 ): Promise<boolean> {
   await sql`INSERT INTO ${sql.table(`${schema}.projections`)} (projection) VALUES (${projection})
     ON CONFLICT DO NOTHING`.execute(db);
-  const { rows } = await sql<{ version: number }>`INSERT INTO ${sql.table(`${schema}.projection_versions`)}
-      (projection, version, state, last_error)
-    VALUES (${projection}, ${version}, 'rebuilding', NULL)
+  const error = lastError === undefined ? null : toJson(lastError);
+  const versions = sql.table(`${schema}.projection_versions`);
+  const guard = unlessStopped ? sql`WHERE ${versions}.state <> 'stopped'` : sql``;
+  const { rows } = await sql<{
+    version: number;
+  }>`INSERT INTO ${versions} (projection, version, state, last_error)
+    VALUES (${projection}, ${version}, ${state}, ${error}::jsonb)
     ON CONFLICT (projection, version) DO UPDATE
-      SET state = EXCLUDED.state, last_error = NULL, updated_at = now()
-      WHERE ${sql.table(`${schema}.projection_versions`)}.state <> 'stopped'
+      SET state = EXCLUDED.state, last_error = EXCLUDED.last_error, updated_at = now()
+      ${guard}
     RETURNING version`.execute(db);
   return rows.length > 0;
 }
