@@ -110,7 +110,7 @@ async function warmUp(context: BenchContext): Promise<void> {
   const count = context.sizes.warmup!;
   context.log(`processor: warming up the broker and this process with ${count} commands (not measured)`);
   const deployment = await benchDeployment(context, 'warmup');
-  const watcher = new ResultWatcher(deployment.connection, deployment.topics);
+  const watcher = new ResultWatcher(deployment.connection, deployment.topics.commandResults);
   try {
     const commands = new Job({ partitions: context.partitions, seed: 99 }).take(count);
     await preload(deployment, commands);
@@ -188,7 +188,7 @@ async function drainAgain(
     const backlog = job.take(context.sizes.commands!);
     context.log(`processor: pre-loading ${backlog.length} commands for another drain`);
     await preload(deployment, backlog);
-    const watcher = new ResultWatcher(deployment.connection, deployment.topics);
+    const watcher = new ResultWatcher(deployment.connection, deployment.topics.commandResults);
     await watcher.start();
     const figures = await drain(context, deployment, backlog.length, watcher).finally(() => watcher.stop());
     const checks = await checkDeployment(deployment.connection, deployment.topics, job.ledger, context.log);
@@ -222,7 +222,7 @@ export async function processorScenario(
     const backlog = job.take(sizes.commands!);
     log(`processor: pre-loading ${backlog.length} commands`);
     await preload(deployment, backlog);
-    const watcher = new ResultWatcher(deployment.connection, deployment.topics);
+    const watcher = new ResultWatcher(deployment.connection, deployment.topics.commandResults);
     await watcher.start();
 
     const first = await drain(context, deployment, backlog.length, watcher);

@@ -22,7 +22,7 @@ async function memoryOf(pid: number): Promise<{ rssMb: number; peakMb: number }>
 export async function memoryScenario(context: BenchContext) {
   const { sizes, log } = context;
   const deployment = await benchDeployment(context, 'memory');
-  const watcher = new ResultWatcher(deployment.connection, deployment.topics);
+  const watcher = new ResultWatcher(deployment.connection, deployment.topics.commandResults);
   const options = {
     brokers: context.brokers,
     prefix: deployment.prefix,

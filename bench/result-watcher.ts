@@ -1,12 +1,12 @@
 /**
- * Follows partition 0 of `command-results` (read_committed) and tells when each result arrived. The
+ * Follows partition 0 of a results topic (read_committed) and tells when each result arrived. The
  * reading and decoding run in a worker thread (`result-follower.ts`): on the event loop of the
  * processor it watches they would take CPU from it, which a processor deployed on its own never pays.
  * Times are `performance.now()` times of this thread.
  */
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import type { KafkaConnection, TopicNames } from '@sluice/kafka';
+import type { KafkaConnection } from '@sluice/kafka';
 import type { FollowerProgress, FollowerRequest, FollowerStart } from './result-follower.ts';
 
 /** Counts results as they become visible and times the ones somebody waits for. */
@@ -22,9 +22,10 @@ export class ResultWatcher {
   #failure: unknown;
   #wake: (() => void) | undefined;
 
-  constructor(connection: KafkaConnection, topics: TopicNames) {
+  /** `topic`: a deployment's `command-results`, or the results topic of a null loop. */
+  constructor(connection: KafkaConnection, topic: string) {
     this.#connection = connection;
-    this.#topic = topics.commandResults;
+    this.#topic = topic;
   }
 
   /** Starts at the current end of the partition. */
