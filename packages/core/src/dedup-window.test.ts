@@ -22,6 +22,12 @@ test('a new id is new; the same id and payload is a duplicate with the stored re
   assert.equal(conflict.kind === 'conflict' && conflict.code, 'IDEMPOTENCY_CONFLICT');
 });
 
+test('an empty id is found like any other', () => {
+  const window = DedupWindow.remember(DedupWindow.empty, { ...entry(1), commandId: '' });
+  assert.equal(DedupWindow.check(window, '', 'h1').kind, 'duplicate');
+  assert.equal(DedupWindow.check(window, 'c1', 'h1').kind, 'new');
+});
+
 test('the window keeps the newest K ids and never mutates the old window', () => {
   let window = DedupWindow.empty;
   const snapshots: DedupWindow[] = [];

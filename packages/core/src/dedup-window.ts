@@ -42,12 +42,13 @@ export const DedupWindow = {
   check(window: DedupWindow, commandId: string, payloadHash: string): DedupVerdict {
     // Every command scans its aggregate's window: ids are told apart by their last character first (a
     // uuid's is random, a counter's changes each time), a full comparison only when it matches.
-    const last = commandId.charCodeAt(commandId.length - 1);
+    // (An empty id has no last character: NaN equals nothing, so it is compared whole.)
+    const last = commandId === '' ? undefined : commandId.charCodeAt(commandId.length - 1);
     let entry: DedupEntry | undefined;
     for (let i = 0; i < window.length; i++) {
       const candidate = window[i] as DedupEntry;
       const id = candidate.commandId;
-      if (id.charCodeAt(id.length - 1) === last && id === commandId) {
+      if ((last === undefined || id.charCodeAt(id.length - 1) === last) && id === commandId) {
         entry = candidate;
         break;
       }

@@ -19,6 +19,8 @@ export interface AggregateEntry {
   /** Number of events the aggregate has; 0 before it exists. */
   readonly version: number;
   readonly window: readonly RememberedCommand[];
+  /** A tag of each window entry's command id, in window order (`window-tags.ts`); made when absent. */
+  readonly tags?: readonly number[] | undefined;
 }
 
 /** The key of an aggregate in memory and in `processor-state`: `type/id`. */

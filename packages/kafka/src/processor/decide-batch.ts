@@ -4,7 +4,7 @@ import {
   type CommandResult,
   contextForPrincipal,
   type Decider,
-  DedupWindow,
+  type DedupVerdict,
   decodeCommand,
   ErrorCodes,
   Headers,
@@ -26,6 +26,7 @@ import {
 import { type CommandRecord, explicitCommandId, requestedReplyPartition } from './command-record.ts';
 import { deadLetter } from './dead-letters.ts';
 import { type BatchHashes, portableHashes } from './fast-hashes.ts';
+import { checkWindow, idTag, rememberInWindow } from './window-tags.ts';
 
 /** What the processor needs to decide a batch. Pure: no I/O. */
 export interface DecideContext {
@@ -204,9 +205,9 @@ function decideRecord(
   };
   const hashes = ctx.hashes ?? portableHashes;
   const hash = hashes.payload(command.type, command.data);
-  const verdict = unsafe('no-dedup')
-    ? ({ kind: 'new' } as const)
-    : DedupWindow.check(entry.window, commandId, hash);
+  const verdict: DedupVerdict = unsafe('no-dedup')
+    ? { kind: 'new' }
+    : checkWindow(entry, commandId, idTag(commandId), hash);
   if (verdict.kind === 'duplicate') {
     const stored = verdict.result;
     const same = plan.outcomes.get(commandId);
@@ -310,7 +311,12 @@ function decideRecord(
       ],
     });
   }
-  const next: AggregateEntry = { state, version: entry.version + events.length, window: entry.window };
+  const next: AggregateEntry = {
+    state,
+    version: entry.version + events.length,
+    window: entry.window,
+    tags: entry.tags,
+  };
   const outcome: Outcome = { result: acceptedResult(base, next.version), events: indexes };
   remember(OK, next, outcome);
   reply(plan, replyTo, outcome);
@@ -362,8 +368,7 @@ function rememberOutcome(
     // A duplicate of a rejection answers with the same words.
     message: outcome.result.message,
   });
-  const window = DedupWindow.remember(next.window, remembered, ctx.dedupWindow);
-  overlay.set(partition, key, { state: next.state, version: next.version, window });
+  overlay.set(partition, key, rememberInWindow(next, remembered, ctx.dedupWindow));
   plan.outcomes.set(commandId, outcome);
   plan.remembered.set(commandId, remembered);
 }

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DedupWindow } from '@sluice/core';
+import fc from 'fast-check';
+import { type AggregateEntry, type RememberedCommand, rememberedCommand } from './aggregate-state.ts';
+import { checkWindow, idTag, rememberInWindow } from './window-tags.ts';
+
+// Few ids and hashes, so that repeats, conflicts and tag collisions all happen.
+const ids = fc.constantFrom('a', 'b', 'c-1', 'c-2', 'same-tail-x', 'other-tail-x', '');
+const hashes = fc.constantFrom('h1', 'h2');
+const steps = fc.array(fc.tuple(ids, hashes, fc.boolean()), { maxLength: 60 });
+
+test('the tagged window answers and remembers exactly as core DedupWindow does', () => {
+  fc.assert(
+    fc.property(steps, fc.integer({ min: 1, max: 6 }), fc.boolean(), (commands, limit, restored) => {
+      let entry: AggregateEntry = { state: null, version: 0, window: [] };
+      let core: readonly RememberedCommand[] = [];
+      for (const [version, [commandId, hash, remember]] of commands.entries()) {
+        assert.deepEqual(
+          checkWindow(entry, commandId, idTag(commandId), hash),
+          DedupWindow.check(core, commandId, hash),
+        );
+        if (!remember) continue;
+        const remembered = rememberedCommand({ commandId, payloadHash: hash, code: 'OK', version });
+        core = DedupWindow.remember(core, remembered, limit);
+        entry = rememberInWindow({ ...entry, version }, remembered, limit);
+        assert.deepEqual(entry.window, core);
+        // A restored entry has no tags: they are made from its window.
+        if (restored) entry = { state: entry.state, version: entry.version, window: entry.window };
+      }
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('tags that no longer match the window are not trusted', () => {
+  const a = rememberedCommand({ commandId: 'a', payloadHash: 'h', code: 'OK', version: 1 });
+  const b = rememberedCommand({ commandId: 'b', payloadHash: 'h', code: 'OK', version: 2 });
+  const stale: AggregateEntry = { state: null, version: 2, window: [a, b], tags: [idTag('a')] };
+  assert.equal(checkWindow(stale, 'b', idTag('b'), 'h').kind, 'duplicate');
+  assert.throws(() => rememberInWindow(stale, b, 0), RangeError);
+});
