@@ -11,6 +11,13 @@ import { unsafe } from '../fault.ts';
 export interface RememberedCommand extends DedupEntry {
   eventOffset?: string | undefined;
   encoded?: string | undefined;
+  /**
+   * While this entry is the newest its aggregate wrote: the encoded window that ends with it (the
+   * entries' encodings joined), that window's first entry and its length. See {@link windowParts}.
+   */
+  text?: string | undefined;
+  textFirst?: RememberedCommand | undefined;
+  textCount?: number | undefined;
 }
 
 /** What the processor holds for one aggregate: its state, version and recent command ids. */
@@ -143,11 +150,53 @@ export function encodeAggregateRecord(
   if (window.length === 0) return `${head}]}`;
   // One join makes the whole text as one flat string: a template around a joined window made a rope
   // that the producer then copied again to flatten, up to a few kilobytes per command.
+  const parts = windowParts(window);
+  const count = parts.length;
+  parts[0] = head + parts[0];
+  parts[count - 1] = `${parts[count - 1]}]}`;
+  const value = parts.join(',');
+  const last = window[window.length - 1]!;
+  if (last.text === undefined) {
+    const before = window.length > 1 ? window[window.length - 2]! : undefined;
+    // A window of one is its entry's encoding; a longer one a slice of this value (no copy).
+    last.text = before ? value.slice(head.length, value.length - 2) : encodeEntry(last);
+    last.textFirst = window[0];
+    last.textCount = window.length;
+    if (before) {
+      before.text = undefined;
+      before.textFirst = undefined;
+    }
+  }
+  return value;
+}
+
+/**
+ * Strings whose join with commas is the window's encoded entries. A window is rewritten whole with
+ * every command of its aggregate, and reading its entries' encodings, scattered over the old
+ * generation, cost a cache miss or two each: the window that ended with the entry before the last one
+ * is usually known as one string, which then needs at most its first entry cut off. Anything else (a
+ * restored window, several commands of the aggregate in one batch, an id remembered again) is joined
+ * from its entries.
+ */
+function windowParts(window: readonly RememberedCommand[]): string[] {
+  const last = window[window.length - 1]!;
+  if (last.text !== undefined) return [last.text];
+  const before = window.length > 1 ? window[window.length - 2]! : undefined;
+  const previous = before?.text;
+  if (before && previous !== undefined && before.textFirst && before.textCount !== undefined) {
+    const first = window[0]!;
+    const dropped = before.textCount + 1 - window.length;
+    if (dropped === 0 && before.textFirst === first) return [previous, encodeEntry(last)];
+    if (dropped === 1) {
+      // Equal counts and the same first entry: nothing but the previous first was dropped (the ids in a
+      // window are distinct, so an entry's encoding starts no other's).
+      const cut = encodeEntry(before.textFirst).length + 1;
+      if (previous.startsWith(encodeEntry(first), cut)) return [previous.slice(cut), encodeEntry(last)];
+    }
+  }
   const parts = new Array<string>(window.length);
   for (let i = 0; i < window.length; i++) parts[i] = encodeEntry(window[i]!);
-  parts[0] = head + parts[0];
-  parts[window.length - 1] = `${parts[window.length - 1]}]}`;
-  return parts.join(',');
+  return parts;
 }
 
 /** A decoded `processor-state` aggregate record; `state` is absent when its revision is not the decider's. */
@@ -226,6 +275,9 @@ export function rememberedCommand(entry: DedupEntry): RememberedCommand {
     message: entry.message,
     eventOffset: entry.eventOffset,
     encoded: undefined,
+    text: undefined,
+    textFirst: undefined,
+    textCount: undefined,
   };
 }
 
