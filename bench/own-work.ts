@@ -1,0 +1,93 @@
+/**
+ * The command processor's own work without Kafka: batches of the #15 job decided and their records
+ * built (events, states, results) in memory, as the processor does between a fetch and a send. What
+ * is left of a drain's CPU once the client's consume and produce paths are taken out, and far less
+ * noisy than a drain, so a change to the decide or encode paths can be measured in a minute:
+ *
+ *   npx node --max-semi-space-size=32 --no-allocation-site-pretenuring bench/own-work.ts [--commands N] [--passes N]
+ *
+ * Each pass starts from empty state and decides N commands (default 200,000: the windows grow as in a
+ * drain); it prints the pass's wall and CPU time per command (GC included). Add `--cpu-prof` to
+ * profile it. Not part of `npm run bench`.
+ */
+import { parseArgs } from 'node:util';
+import { shopCommands, shopDeciders } from '@sluice/orders/domain';
+import { type PartitionState, StateOverlay } from '../packages/kafka/src/processor/aggregate-state.ts';
+import { prepareBatch } from '../packages/kafka/src/processor/batch-write.ts';
+import type { CommandRecord } from '../packages/kafka/src/processor/command-record.ts';
+import { decideBatch } from '../packages/kafka/src/processor/decide-batch.ts';
+import { OffsetForecast } from '../packages/kafka/src/processor/offset-forecast.ts';
+import { DEFAULT_MAX_BATCH, decideContextOf } from '../packages/kafka/src/processor/processor-options.ts';
+import { topicNames } from '../packages/kafka/src/topics.ts';
+import { Job } from './job.ts';
+
+const { values } = parseArgs({
+  options: { commands: { type: 'string', default: '200000' }, passes: { type: 'string', default: '6' } },
+});
+const count = Number(values.commands);
+const passes = Number(values.passes);
+const PARTITIONS = 12;
+const topics = topicNames('own-work.');
+const deciders = new Map(Object.entries(shopDeciders));
+const context = decideContextOf(
+  {
+    connection: { brokers: [], clientId: 'own-work' },
+    registry: shopCommands,
+    deciders,
+    instanceId: 'own-work',
+    partitions: PARTITIONS,
+  },
+  topics,
+  'AAAAAAAAAAAAAAAAAAAAAA',
+);
+
+/** The job's commands as the processor's consumer hands them on. */
+function commandRecords(seed: number): CommandRecord[] {
+  const next = new Array<bigint>(PARTITIONS).fill(0n);
+  return new Job({ partitions: PARTITIONS, seed }).take(count).map(({ partition, key, value }) => {
+    const offset = next[partition]!;
+    next[partition] = offset + 1n;
+    return { topic: topics.commands, partition, offset, key, value, headers: new Map() };
+  });
+}
+
+let records = 0;
+for (let pass = 0; pass < passes; pass++) {
+  const states = new Map<number, PartitionState>();
+  for (let partition = 0; partition < PARTITIONS; partition++)
+    states.set(partition, { partition, aggregates: new Map(), checkpoint: undefined });
+  // As if every events partition held one record: the first batch's offsets are forecast too.
+  const forecast = new OffsetForecast();
+  const starts = shopCommands.aggregateTypes().flatMap((type) =>
+    Array.from({ length: PARTITIONS }, (_, partition) => ({
+      topic: topics.events(type),
+      partition,
+      value: '',
+    })),
+  );
+  forecast.learn(
+    starts,
+    starts.map(() => -2n),
+  );
+  const writeContext = { topics, deciders, resultPartitions: PARTITIONS, forecast };
+  const commands = commandRecords(100 + pass);
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  for (let from = 0; from < commands.length; from += DEFAULT_MAX_BATCH) {
+    const overlay = new StateOverlay(states);
+    const plan = decideBatch(commands.slice(from, from + DEFAULT_MAX_BATCH), overlay, context);
+    const prepared = prepareBatch(plan, overlay, writeContext);
+    if (!prepared) throw new Error('a batch could not be prepared');
+    records += prepared.records.length;
+    // Written as forecast: the next batch's offsets follow on.
+    forecast.learn(plan.events, prepared.offsets);
+    overlay.commitInto(states, plan.checkpoints);
+  }
+  const ms = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  const perCommand = (microseconds: number) => ((microseconds * 1000) / count).toFixed(0);
+  process.stdout.write(
+    `pass ${pass}: ${perCommand(ms * 1000)} ns a command (wall), ${perCommand(cpu.user + cpu.system)} ns of CPU\n`,
+  );
+}
+process.stdout.write(`${records} records built\n`);
