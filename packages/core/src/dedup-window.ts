@@ -53,6 +53,11 @@ export const DedupWindow = {
         break;
       }
     }
+    return DedupWindow.verdict(entry, payloadHash);
+  },
+
+  /** The verdict on a command given the window entry of its id, if any (for windows scanned elsewhere). */
+  verdict(entry: DedupEntry | undefined, payloadHash: string): DedupVerdict {
     if (entry === undefined) return NEW;
     if (entry.payloadHash !== payloadHash)
       return { kind: 'conflict', code: ErrorCodes.IDEMPOTENCY_CONFLICT, result: entry };

@@ -165,6 +165,7 @@ export function encodeAggregateRecord(
     if (before) {
       before.text = undefined;
       before.textFirst = undefined;
+      before.textCount = undefined;
     }
   }
   return value;

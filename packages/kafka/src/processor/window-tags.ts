@@ -1,4 +1,4 @@
-import { type DedupVerdict, ErrorCodes } from '@sluice/core';
+import { type DedupVerdict, DedupWindow } from '@sluice/core';
 import type { AggregateEntry, RememberedCommand } from './aggregate-state.ts';
 
 /**
@@ -26,8 +26,6 @@ export function windowTags(entry: AggregateEntry): readonly number[] {
   return made;
 }
 
-const NEW: DedupVerdict = { kind: 'new' };
-
 /** `DedupWindow.check` of the entry's window. */
 export function checkWindow(
   entry: AggregateEntry,
@@ -37,15 +35,11 @@ export function checkWindow(
 ): DedupVerdict {
   const { window } = entry;
   const tags = windowTags(entry);
-  for (let i = 0; i < tags.length; i++) {
-    if (tags[i] !== tag) continue;
-    const candidate = window[i] as RememberedCommand;
-    if (candidate.commandId !== commandId) continue;
-    if (candidate.payloadHash !== payloadHash)
-      return { kind: 'conflict', code: ErrorCodes.IDEMPOTENCY_CONFLICT, result: candidate };
-    return { kind: 'duplicate', result: candidate };
-  }
-  return NEW;
+  let found: RememberedCommand | undefined;
+  for (let i = 0; i < tags.length && found === undefined; i++)
+    if (tags[i] === tag && (window[i] as RememberedCommand).commandId === commandId)
+      found = window[i] as RememberedCommand;
+  return DedupWindow.verdict(found, payloadHash);
 }
 
 /**
