@@ -2,7 +2,7 @@
  * `nullProcessorPerSec`: a hand-written loop on the raw @platformatic/kafka consumer and TxnSession
  * that does the command processor's Kafka work and nothing else: read_committed consume of the same
  * commands, the same batch size, and per batch one transaction of the same records (one event, one
- * state record and one result per command, a checkpoint per partition: one send), the consumed
+ * state record, one window record and one result per command, a checkpoint per partition: one send), the consumed
  * offsets in it, commit. No decoding, no deciders, no dedup: the ceiling for the design on this
  * machine. Records are copied from what the processor wrote in the drain run (the state record of
  * median size). It is clocked as a drain is: from the first of its results seen read_committed to the
@@ -18,6 +18,7 @@ import {
   TxnSession,
   tpKey,
 } from '@sluice/kafka';
+import { aggregateOfWindowKey } from '../packages/kafka/src/processor/window-records.ts';
 import { type BenchContext, type BenchDeployment, deleteTopics } from './deployment.ts';
 import { machineCpu, machineCpuSince } from './machine-cpu.ts';
 import { ResultWatcher } from './result-watcher.ts';
@@ -26,6 +27,7 @@ import { ResultWatcher } from './result-watcher.ts';
 export interface RecordTemplates {
   readonly event: FetchedRecord;
   readonly state: FetchedRecord;
+  readonly window: FetchedRecord;
   readonly checkpoint: FetchedRecord;
   readonly result: FetchedRecord;
 }
@@ -43,24 +45,34 @@ export async function sampleRecords(deployment: BenchDeployment): Promise<Record
     };
     const { topics } = deployment;
     const isCheckpoint = (record: FetchedRecord) => record.key?.toString() === '__checkpoint';
-    // A state record carries its aggregate's dedup window, which grows over the drain: the first one
-    // is far smaller than most. The median-sized one of a whole partition stands for them all.
+    const isWindow = (record: FetchedRecord) =>
+      aggregateOfWindowKey(record.key?.toString() ?? '') !== undefined;
+    // State records differ in size with their aggregates' states and window records with their ids and
+    // offsets: the median-sized one of each in a whole partition stands for them all.
     const [stateStart = 0n] = await reader.startOffsets(topics.processorState);
     const [stateEnd = 0n] = await reader.endOffsets(topics.processorState);
     const states: FetchedRecord[] = [];
+    const windows: FetchedRecord[] = [];
     for (let offset = stateStart; offset < stateEnd; ) {
       const round = await reader.fetch([{ topic: topics.processorState, partition: 0, offset }]);
       const next = round.next.get(tpKey(topics.processorState, 0));
       if (next === undefined || next <= offset) break;
-      states.push(...round.records.filter((record) => !isCheckpoint(record)));
+      for (const record of round.records) {
+        if (isWindow(record)) windows.push(record);
+        else if (!isCheckpoint(record)) states.push(record);
+      }
       offset = next;
     }
-    states.sort((a, b) => (a.value?.length ?? 0) - (b.value?.length ?? 0));
-    const state = states[Math.floor(states.length / 2)];
-    if (!state) throw new Error(`no record to copy in ${topics.processorState}`);
+    const median = (records: FetchedRecord[]) => {
+      records.sort((a, b) => (a.value?.length ?? 0) - (b.value?.length ?? 0));
+      const record = records[Math.floor(records.length / 2)];
+      if (!record) throw new Error(`no record to copy in ${topics.processorState}`);
+      return record;
+    };
     return {
       event: await first(topics.events('user'), () => true),
-      state,
+      state: median(states),
+      window: median(windows),
       checkpoint: await first(topics.processorState, isCheckpoint),
       result: await first(topics.commandResults, () => true),
     };
@@ -100,6 +112,12 @@ export function batchRecords(
       partition,
       key: templates.state.key ?? '',
       value: templates.state.value ?? '',
+    });
+    rest.push({
+      topic: out.state,
+      partition,
+      key: templates.window.key ?? '',
+      value: templates.window.value ?? '',
     });
   }
   for (const partition of partitions)
@@ -227,10 +245,11 @@ export async function nullProcessor(
       transactions,
       threadCpuUsPerCommand: Number(((cpu.user + cpu.system) / total).toFixed(1)),
       ...machine,
-      recordsPerCommand: 3,
+      recordsPerCommand: 4,
       recordBytes: {
         event: (templates.event.value?.length ?? 0) + (templates.event.key?.length ?? 0),
         state: (templates.state.value?.length ?? 0) + (templates.state.key?.length ?? 0),
+        window: (templates.window.value?.length ?? 0) + (templates.window.key?.length ?? 0),
         result: (templates.result.value?.length ?? 0) + (templates.result.key?.length ?? 0),
       },
     };

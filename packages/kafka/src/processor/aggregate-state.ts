@@ -4,20 +4,16 @@ import { unsafe } from '../fault.ts';
 /**
  * A window entry as the processor keeps it. The offset of its last event is filled in once its batch's
  * events are written; every window derived meanwhile (the next batch is decided while one is written)
- * shares the object, so all of them see it. Its encoding is kept once final: a window is rewritten with
- * every command of its aggregate. An entry is reachable only from the overlays of its own batch and
- * later ones until that batch commits, and an abort drops all of them.
+ * shares the object, so all of them see it. An entry is reachable only from the overlays of its own
+ * batch and later ones until that batch commits, and an abort drops all of them.
  */
 export interface RememberedCommand extends DedupEntry {
   eventOffset?: string | undefined;
-  encoded?: string | undefined;
   /**
-   * While this entry is the newest its aggregate wrote: the encoded window that ends with it (the
-   * entries' encodings joined), that window's first entry and its length. See {@link windowParts}.
+   * Its number among the commands its aggregate remembered, from 1: its window record's slot is this
+   * modulo the window size (`window-records.ts`). Set when it joins a window.
    */
-  text?: string | undefined;
-  textFirst?: RememberedCommand | undefined;
-  textCount?: number | undefined;
+  seq?: number | undefined;
 }
 
 /** What the processor holds for one aggregate: its state, version and recent command ids. */
@@ -28,6 +24,13 @@ export interface AggregateEntry {
   readonly window: readonly RememberedCommand[];
   /** A tag of each window entry's command id, in window order (`window-tags.ts`); made when absent. */
   readonly tags?: readonly number[] | undefined;
+  /** Commands remembered over the aggregate's life: the newest window entry's `seq`. Absent: 0. */
+  readonly count?: number | undefined;
+  /**
+   * Restored from a record of an earlier format, which carried the whole window: its entries are not
+   * window records yet, and the next batch that writes the aggregate writes them all.
+   */
+  readonly unsaved?: boolean | undefined;
 }
 
 /** The key of an aggregate in memory and in `processor-state`: `type/id`. */
@@ -106,8 +109,8 @@ export class StateOverlay {
 }
 
 /**
- * A remembered command on the wire: `[commandId, payloadHash, version, code, eventOffset|null, message?]`.
- * Every state record carries its aggregate's whole window, so entries are tuples, not objects.
+ * A remembered command in a record of an earlier format:
+ * `[commandId, payloadHash, version, code, eventOffset|null, message?]`.
  */
 type StoredEntry = [string, string, number, string, string | null, string?];
 
@@ -116,28 +119,20 @@ interface StoredAggregate {
   readonly id: string;
   readonly version: number;
   readonly state: string;
+  /** Commands remembered over the aggregate's life; their entries are window records of their own. */
+  readonly n?: number;
+  /** The whole window, in records written before window records (`n`). */
   readonly w?: readonly StoredEntry[];
   /** The window as objects, with position tokens and hex hashes: records written before `w`. */
   readonly window?: readonly LegacyEntry[];
 }
 
-/** An entry's JSON; call only once it is final (its batch's events were written). */
-function encodeEntry(entry: RememberedCommand): string {
-  if (entry.encoded === undefined) {
-    const stored: StoredEntry = [
-      entry.commandId,
-      entry.payloadHash,
-      entry.version,
-      entry.code,
-      entry.eventOffset ?? null,
-    ];
-    if (entry.message !== undefined) stored.push(entry.message);
-    entry.encoded = JSON.stringify(stored);
-  }
-  return entry.encoded;
-}
-
-/** Encodes an aggregate entry as a `processor-state` record value. */
+/**
+ * Encodes an aggregate entry as a `processor-state` record value: its state, version and how many
+ * commands it remembered. The window's entries are records of their own, one written per command
+ * (`window-records.ts`): a record that carried the whole window made every command write and copy
+ * its aggregate's last 32 entries again, ~1 KB in the #15 job.
+ */
 export function encodeAggregateRecord(
   aggregateType: string,
   aggregateId: string,
@@ -145,59 +140,7 @@ export function encodeAggregateRecord(
   stateRevision: number,
 ): string {
   const state = JSON.stringify(encodeState(entry.state, stateRevision));
-  const head = `{"type":${JSON.stringify(aggregateType)},"id":${JSON.stringify(aggregateId)},"version":${entry.version},"state":${state},"w":[`;
-  const { window } = entry;
-  if (window.length === 0) return `${head}]}`;
-  // One join makes the whole text as one flat string: a template around a joined window made a rope
-  // that the producer then copied again to flatten, up to a few kilobytes per command.
-  const parts = windowParts(window);
-  const count = parts.length;
-  parts[0] = head + parts[0];
-  parts[count - 1] = `${parts[count - 1]}]}`;
-  const value = parts.join(',');
-  const last = window[window.length - 1]!;
-  if (last.text === undefined) {
-    const before = window.length > 1 ? window[window.length - 2]! : undefined;
-    // A window of one is its entry's encoding; a longer one a slice of this value (no copy).
-    last.text = before ? value.slice(head.length, value.length - 2) : encodeEntry(last);
-    last.textFirst = window[0];
-    last.textCount = window.length;
-    if (before) {
-      before.text = undefined;
-      before.textFirst = undefined;
-      before.textCount = undefined;
-    }
-  }
-  return value;
-}
-
-/**
- * Strings whose join with commas is the window's encoded entries. A window is rewritten whole with
- * every command of its aggregate, and reading its entries' encodings, scattered over the old
- * generation, cost a cache miss or two each: the window that ended with the entry before the last one
- * is usually known as one string, which then needs at most its first entry cut off. Anything else (a
- * restored window, several commands of the aggregate in one batch, an id remembered again) is joined
- * from its entries.
- */
-function windowParts(window: readonly RememberedCommand[]): string[] {
-  const last = window[window.length - 1]!;
-  if (last.text !== undefined) return [last.text];
-  const before = window.length > 1 ? window[window.length - 2]! : undefined;
-  const previous = before?.text;
-  if (before && previous !== undefined && before.textFirst && before.textCount !== undefined) {
-    const first = window[0]!;
-    const dropped = before.textCount + 1 - window.length;
-    if (dropped === 0 && before.textFirst === first) return [previous, encodeEntry(last)];
-    if (dropped === 1) {
-      // Equal counts and the same first entry: nothing but the previous first was dropped (the ids in a
-      // window are distinct, so an entry's encoding starts no other's).
-      const cut = encodeEntry(before.textFirst).length + 1;
-      if (previous.startsWith(encodeEntry(first), cut)) return [previous.slice(cut), encodeEntry(last)];
-    }
-  }
-  const parts = new Array<string>(window.length);
-  for (let i = 0; i < window.length; i++) parts[i] = encodeEntry(window[i]!);
-  return parts;
+  return `{"type":${JSON.stringify(aggregateType)},"id":${JSON.stringify(aggregateId)},"version":${entry.version},"state":${state},"n":${entry.count ?? 0}}`;
 }
 
 /** A decoded `processor-state` aggregate record; `state` is absent when its revision is not the decider's. */
@@ -205,6 +148,9 @@ export interface DecodedAggregateRecord {
   readonly aggregateType: string;
   readonly aggregateId: string;
   readonly version: number;
+  /** Commands remembered over its life (`n`); absent in records of an earlier format. */
+  readonly count: number | undefined;
+  /** The window a record of an earlier format carried (its entries numbered from 1); else empty. */
   readonly window: readonly RememberedCommand[];
   readonly state:
     | { readonly ok: true; readonly value: unknown }
@@ -229,27 +175,29 @@ export function decodeAggregateRecord(
     aggregateType: stored.type,
     aggregateId: stored.id,
     version: stored.version,
+    count: Number.isSafeInteger(stored.n) ? stored.n : undefined,
     window: decodeWindow(stored),
     state: decoded.ok ? { ok: true, value: decoded.state } : { ok: false, reason: decoded.message },
   };
 }
 
 function decodeWindow(stored: StoredAggregate): readonly RememberedCommand[] {
-  if (Array.isArray(stored.w)) {
-    return stored.w.map(([commandId, payloadHash, version, code, eventOffset, message]) =>
-      rememberedCommand({
-        commandId,
-        payloadHash,
-        version,
-        code,
-        eventOffset: eventOffset ?? undefined,
-        message,
-      }),
-    );
-  }
-  return Array.isArray(stored.window)
-    ? stored.window.map((entry) => rememberedCommand(fromLegacyEntry(entry)))
-    : [];
+  const entries: RememberedCommand[] = Array.isArray(stored.w)
+    ? stored.w.map(([commandId, payloadHash, version, code, eventOffset, message]) =>
+        rememberedCommand({
+          commandId,
+          payloadHash,
+          version,
+          code,
+          eventOffset: eventOffset ?? undefined,
+          message,
+        }),
+      )
+    : Array.isArray(stored.window)
+      ? stored.window.map((entry) => rememberedCommand(fromLegacyEntry(entry)))
+      : [];
+  for (let i = 0; i < entries.length; i++) (entries[i] as RememberedCommand).seq = i + 1;
+  return entries;
 }
 
 interface LegacyEntry extends Omit<DedupEntry, 'eventOffset'> {
@@ -275,10 +223,7 @@ export function rememberedCommand(entry: DedupEntry): RememberedCommand {
     version: entry.version,
     message: entry.message,
     eventOffset: entry.eventOffset,
-    encoded: undefined,
-    text: undefined,
-    textFirst: undefined,
-    textCount: undefined,
+    seq: undefined,
   };
 }
 

@@ -105,7 +105,7 @@ function laterRecords(
     if (last !== undefined && entry) entry.eventOffset = String(offsets[last]);
   });
   return [
-    ...stateRecords(overlay, plan.checkpoints, context.topics, context.deciders),
+    ...stateRecords(overlay, plan.windowEntries, plan.checkpoints, context.topics, context.deciders),
     ...resultRecords(plan, offsets, context.topics, context.resultPartitions),
     ...plan.forwards,
     ...plan.deadLetters,

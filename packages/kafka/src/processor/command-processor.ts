@@ -186,6 +186,7 @@ export class CommandProcessor {
       topics: this.#topics,
       deciders: this.#options.deciders,
       partitions,
+      dedupWindow: this.#options.dedupWindow,
       committed: new Map(partitions.map((p) => [p, committed.get(`${this.#topics.commands}/${p}`)])),
     });
     this.#states = resumed.states;

@@ -248,3 +248,51 @@ test('between slices the event loop takes its turn', async () => {
   assert.equal(plan.events.length, 10);
   assert.equal(decidedWhenOthersRan, 3, 'a callback queued before the decide ran after its first slice');
 });
+
+test('each remembered command is one window record; a window restored from an earlier format is written whole', () => {
+  const { states, overlay } = fresh();
+  const home = partitionForKey('c1', P);
+  const plan = decideBatch(
+    [
+      record({ type: 'Add', counterId: 'c1', amount: 5, commandId: 'a' }),
+      record({ type: 'Add', counterId: 'c1', amount: -50, commandId: 'b' }),
+      record({ type: 'Add', counterId: 'c1', amount: 5, commandId: 'a' }),
+    ],
+    overlay,
+    context,
+  );
+  // The rejection is remembered too; the duplicate is not.
+  assert.deepEqual(
+    plan.windowEntries.map(({ partition, key, entry }) => [partition, key, entry.commandId, entry.seq]),
+    [
+      [home, 'counter#1/c1', 'a', 1],
+      [home, 'counter#2/c1', 'b', 2],
+    ],
+  );
+  assert.equal(overlay.get(home, 'counter/c1')?.count, 2);
+
+  // Restored from a record that carried its window: numbered 1 and 2, not yet window records.
+  const [a, b] = overlay.get(home, 'counter/c1')?.window ?? [];
+  states.get(home)?.aggregates.set('counter/c1', {
+    state: { value: 5 },
+    version: 1,
+    window: [a!, b!],
+    count: 2,
+    unsaved: true,
+  });
+  const after = new StateOverlay(states);
+  const next = decideBatch([record({ type: 'Add', counterId: 'c1', amount: 1, commandId: 'c' })], after, {
+    ...context,
+    dedupWindow: 2,
+  });
+  assert.deepEqual(
+    next.windowEntries.map(({ key, entry }) => [key, entry.commandId]),
+    [
+      ['counter#0/c1', 'b'],
+      ['counter#1/c1', 'c'],
+    ],
+  );
+  assert.equal(after.get(home, 'counter/c1')?.unsaved, false);
+  // Aborted: the committed entry still owes its records.
+  assert.equal(states.get(home)?.aggregates.get('counter/c1')?.unsaved, true);
+});

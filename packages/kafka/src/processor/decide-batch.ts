@@ -26,6 +26,7 @@ import {
 import { type CommandRecord, explicitCommandId, requestedReplyPartition } from './command-record.ts';
 import { deadLetter } from './dead-letters.ts';
 import { type BatchHashes, portableHashes } from './fast-hashes.ts';
+import { windowRecordKey } from './window-records.ts';
 import { checkWindow, idTag, rememberInWindow } from './window-tags.ts';
 
 /** What the processor needs to decide a batch. Pure: no I/O. */
@@ -63,6 +64,13 @@ export interface StoredPosition {
   readonly partition: number;
 }
 
+/** A window entry to write, on its `commands` partition under its slot's key. */
+export interface WindowEntryWrite {
+  readonly partition: number;
+  readonly key: string;
+  readonly entry: RememberedCommand;
+}
+
 /** Everything a batch writes, before the transaction. */
 export interface BatchPlan {
   readonly events: OutgoingRecord[];
@@ -72,6 +80,8 @@ export interface BatchPlan {
   readonly outcomes: Map<string, Outcome>;
   /** The window entries this batch made, by command id: they get their event offsets once written. */
   readonly remembered: Map<string, RememberedCommand>;
+  /** The window entries to write as `processor-state` records (`window-records.ts`), with their keys. */
+  readonly windowEntries: WindowEntryWrite[];
   readonly forwards: OutgoingRecord[];
   readonly deadLetters: OutgoingRecord[];
   /** Next offset per consumed partition. */
@@ -122,6 +132,7 @@ function emptyPlan(): BatchPlan {
     replies: [],
     outcomes: new Map(),
     remembered: new Map(),
+    windowEntries: [],
     forwards: [],
     deadLetters: [],
     checkpoints: new Map(),
@@ -202,6 +213,9 @@ function decideRecord(
     state: decider.initialState(),
     version: 0,
     window: [],
+    tags: undefined,
+    count: 0,
+    unsaved: false,
   };
   const hashes = ctx.hashes ?? portableHashes;
   const hash = hashes.payload(command.type, command.data);
@@ -233,7 +247,7 @@ function decideRecord(
     return;
   }
   const remember = (code: string, next: AggregateEntry, outcome: Outcome) =>
-    rememberOutcome(plan, overlay, ctx, record.partition, key, hash, code, next, outcome);
+    rememberOutcome(plan, overlay, ctx, record.partition, target, key, hash, code, next, outcome);
   if (verdict.kind === 'conflict') {
     const message = `command id ${commandId} was already used with a different payload`;
     reply(plan, replyTo, {
@@ -316,6 +330,8 @@ function decideRecord(
     version: entry.version + events.length,
     window: entry.window,
     tags: entry.tags,
+    count: entry.count,
+    unsaved: entry.unsaved,
   };
   const outcome: Outcome = { result: acceptedResult(base, next.version), events: indexes };
   remember(OK, next, outcome);
@@ -344,14 +360,16 @@ function acceptedResult(base: ResultBase, version: number): Outcome['result'] {
 
 /**
  * Keeps a decided command in its aggregate's dedup window (in the overlay) and in the batch's
- * outcomes, so that a duplicate gets the same result. Rejections of aggregates that do not exist are
- * not kept.
+ * outcomes, so that a duplicate gets the same result, and marks its entry for a window record (every
+ * entry of a window restored from a record of an earlier format). Rejections of aggregates that do not
+ * exist are not kept.
  */
 function rememberOutcome(
   plan: BatchPlan,
   overlay: StateOverlay,
   ctx: DecideContext,
   partition: number,
+  target: { readonly aggregateType: string; readonly aggregateId: string },
   key: string,
   payloadHash: string,
   code: string,
@@ -368,7 +386,14 @@ function rememberOutcome(
     // A duplicate of a rejection answers with the same words.
     message: outcome.result.message,
   });
-  overlay.set(partition, key, rememberInWindow(next, remembered, ctx.dedupWindow));
+  const updated = rememberInWindow(next, remembered, ctx.dedupWindow);
+  overlay.set(partition, key, updated);
+  const write = (entry: RememberedCommand) => {
+    const slot = windowRecordKey(target.aggregateType, target.aggregateId, entry.seq ?? 0, ctx.dedupWindow);
+    plan.windowEntries.push({ partition, key: slot, entry });
+  };
+  if (next.unsaved === true) updated.window.forEach(write);
+  else write(remembered);
   plan.outcomes.set(commandId, outcome);
   plan.remembered.set(commandId, remembered);
 }

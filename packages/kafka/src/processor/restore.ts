@@ -1,4 +1,4 @@
-import type { Decider } from '@sluice/core';
+import { DEFAULT_DEDUP_WINDOW, type Decider } from '@sluice/core';
 import { CommandsExpiredError, SluiceKafkaError } from '../errors.ts';
 import { faultPoint, unsafe } from '../fault.ts';
 import type { FetchedRecord, PartitionReader } from '../partition-reader.ts';
@@ -11,7 +11,9 @@ import {
   decodeAggregateRecord,
   decodeCheckpoint,
   type PartitionState,
+  type RememberedCommand,
 } from './aggregate-state.ts';
+import { aggregateOfWindowKey, decodeWindowRecord, windowOfRecords } from './window-records.ts';
 
 /** What restoring needs to know. */
 export interface RestoreInput {
@@ -24,6 +26,8 @@ export interface RestoreInput {
   readonly committed: ReadonlyMap<number, bigint | undefined>;
   /** How long to wait for transaction markers to reach `processor-state`. Default 60 s. */
   readonly timeoutMs?: number;
+  /** The dedup window's size: how many of an aggregate's window records to keep. Default core's. */
+  readonly dedupWindow?: number | undefined;
 }
 
 /** Restored partitions and the `commands` offsets to resume from. */
@@ -165,36 +169,53 @@ async function decodePartition(
   checkpoint: bigint | undefined,
 ): Promise<PartitionState> {
   const aggregates = new Map<string, AggregateEntry>();
-  const stale: {
-    key: string;
-    aggregateType: string;
-    aggregateId: string;
-    window: AggregateEntry['window'];
-  }[] = [];
+  const stale: StaleAggregate[] = [];
   const revisionOf = (type: string) => input.deciders.get(type)?.stateRevision ?? 1;
+  const size = input.dedupWindow ?? DEFAULT_DEDUP_WINDOW;
+  const windows = new Map<string, RememberedCommand[]>();
+  const owners: [string, FetchedRecord][] = [];
   for (const [key, record] of records) {
     if (key === CHECKPOINT_KEY || !record.value) continue;
-    const decoded = decodeAggregateRecord(record.value.toString(), revisionOf);
+    const aggregate = aggregateOfWindowKey(key);
+    if (aggregate === undefined) {
+      owners.push([key, record]);
+      continue;
+    }
+    const entry = decodeWindowRecord(record.value.toString());
+    const entries = windows.get(aggregate);
+    if (entries === undefined) windows.set(aggregate, [entry]);
+    else entries.push(entry);
+  }
+  for (const [key, record] of owners) {
+    const decoded = decodeAggregateRecord(String(record.value), revisionOf);
+    // A record of an earlier format carried its window: it is written as window records next time.
+    const unsaved = decoded.count === undefined;
+    const count = decoded.count ?? decoded.window.length;
+    const window = unsaved ? decoded.window : windowOfRecords(windows.get(key) ?? [], count, size);
+    const restored = { window, tags: undefined, count, unsaved };
     if (decoded.state.ok) {
-      aggregates.set(key, { state: decoded.state.value, version: decoded.version, window: decoded.window });
+      aggregates.set(key, { state: decoded.state.value, version: decoded.version, ...restored });
     } else {
-      stale.push({
-        key,
-        aggregateType: decoded.aggregateType,
-        aggregateId: decoded.aggregateId,
-        window: decoded.window,
-      });
+      stale.push({ key, aggregateType: decoded.aggregateType, aggregateId: decoded.aggregateId, restored });
     }
   }
   if (stale.length > 0) await rebuildFromEvents(input, partition, stale, aggregates);
   return { partition, aggregates, checkpoint };
 }
 
+/** An aggregate whose stored state is of another revision, and what was restored of it besides. */
+interface StaleAggregate {
+  readonly key: string;
+  readonly aggregateType: string;
+  readonly aggregateId: string;
+  readonly restored: Pick<AggregateEntry, 'window' | 'tags' | 'count' | 'unsaved'>;
+}
+
 /** State written for another state revision is rebuilt from the aggregate's events, never misread. */
 async function rebuildFromEvents(
   input: RestoreInput,
   partition: number,
-  stale: { key: string; aggregateType: string; aggregateId: string; window: AggregateEntry['window'] }[],
+  stale: readonly StaleAggregate[],
   into: Map<string, AggregateEntry>,
 ): Promise<void> {
   for (const aggregateType of new Set(stale.map((s) => s.aggregateType))) {
@@ -218,11 +239,7 @@ async function rebuildFromEvents(
         const id = record.key?.toString() ?? '';
         const target = wanted.get(id);
         if (!target || !record.value) continue;
-        const current = folded.get(id) ?? {
-          state: decider.initialState(),
-          version: 0,
-          window: target.window,
-        };
+        const current = folded.get(id) ?? { state: decider.initialState(), version: 0, ...target.restored };
         const type = record.headers.get('sluice-type')?.toString() ?? '';
         const data = JSON.parse(record.value.toString()) as Record<string, unknown>;
         folded.set(id, {
@@ -236,7 +253,7 @@ async function rebuildFromEvents(
     for (const [id, target] of wanted) {
       into.set(
         aggregateKey(aggregateType, id),
-        folded.get(id) ?? { state: decider.initialState(), version: 0, window: target.window },
+        folded.get(id) ?? { state: decider.initialState(), version: 0, ...target.restored },
       );
     }
   }

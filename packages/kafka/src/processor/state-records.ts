@@ -7,14 +7,17 @@ import {
   encodeCheckpoint,
   type StateOverlay,
 } from './aggregate-state.ts';
+import type { WindowEntryWrite } from './decide-batch.ts';
+import { encodeWindowRecord } from './window-records.ts';
 
 /**
- * The `processor-state` records of a batch: every changed aggregate and each consumed partition's
- * checkpoint, all on the command's partition. Call once the batch's events are written: the windows'
- * entries then all have their event offsets.
+ * The `processor-state` records of a batch: every changed aggregate, the window entries it made, and
+ * each consumed partition's checkpoint, all on the command's partition. Call once the batch's events
+ * are written: the windows' entries then all have their event offsets.
  */
 export function stateRecords(
   overlay: StateOverlay,
+  windowEntries: readonly WindowEntryWrite[],
   checkpoints: ReadonlyMap<number, bigint>,
   topics: TopicNames,
   deciders: ReadonlyMap<string, Decider<unknown>>,
@@ -35,6 +38,8 @@ export function stateRecords(
       });
     });
   });
+  for (const { partition, key, entry } of windowEntries)
+    records.push({ topic: topics.processorState, partition, key, value: encodeWindowRecord(entry) });
   for (const [partition, next] of checkpoints) records.push(checkpointRecord(topics, partition, next));
   return records;
 }

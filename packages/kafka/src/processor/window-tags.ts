@@ -44,7 +44,9 @@ export function checkWindow(
 
 /**
  * `DedupWindow.remember` of `next`'s window: `next` with `remembered` appended to its window (an older
- * entry of the same id dropped), the newest `limit` kept, and its tags beside it.
+ * entry of the same id dropped), the newest `limit` kept, and its tags beside it. `remembered` is
+ * numbered next in its aggregate's count (its `seq`); the caller writes the window's records, all of
+ * them when `next` was `unsaved`.
  */
 export function rememberInWindow(
   next: AggregateEntry,
@@ -74,5 +76,14 @@ export function rememberInWindow(
   }
   nextWindow[at] = remembered;
   nextTags[at] = tag;
-  return { state: next.state, version: next.version, window: nextWindow, tags: nextTags };
+  const count = (next.count ?? 0) + 1;
+  remembered.seq = count;
+  return {
+    state: next.state,
+    version: next.version,
+    window: nextWindow,
+    tags: nextTags,
+    count,
+    unsaved: false,
+  };
 }
