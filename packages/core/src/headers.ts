@@ -42,11 +42,14 @@ function text(value: HeaderValue): string {
 export function readHeader(headers: HeaderInput | undefined, name: string): string | undefined {
   if (headers === undefined) return undefined;
   if (headers instanceof Map) {
-    let found: string | undefined;
-    for (const [key, value] of headers as ReadonlyMap<string | Uint8Array, HeaderValue>) {
-      if (text(key) === name) found = text(value);
-    }
-    return found;
+    // A command is read for up to nine headers, most often from an empty Map: no iterator for that,
+    // and no entry array per header (forEach) for the others.
+    if (headers.size === 0) return undefined;
+    let found: HeaderValue | undefined;
+    (headers as ReadonlyMap<string | Uint8Array, HeaderValue>).forEach((value, key) => {
+      if (text(key) === name) found = value;
+    });
+    return found === undefined ? undefined : text(found);
   }
   const record = headers as Readonly<Record<string, HeaderValue | undefined>>;
   const value = Object.hasOwn(record, name) ? record[name] : undefined;
