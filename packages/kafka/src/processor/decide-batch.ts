@@ -388,14 +388,23 @@ function rememberOutcome(
   });
   const updated = rememberInWindow(next, remembered, ctx.dedupWindow);
   overlay.set(partition, key, updated);
-  const write = (entry: RememberedCommand) => {
-    const slot = windowRecordKey(target.aggregateType, target.aggregateId, entry.seq ?? 0, ctx.dedupWindow);
-    plan.windowEntries.push({ partition, key: slot, entry });
-  };
-  if (next.unsaved === true) updated.window.forEach(write);
-  else write(remembered);
+  if (next.unsaved === true) {
+    for (const entry of updated.window) writeWindowEntry(plan, partition, target, entry, ctx.dedupWindow);
+  } else writeWindowEntry(plan, partition, target, remembered, ctx.dedupWindow);
   plan.outcomes.set(commandId, outcome);
   plan.remembered.set(commandId, remembered);
+}
+
+/** Marks a window entry for its record, under its slot's key. */
+function writeWindowEntry(
+  plan: BatchPlan,
+  partition: number,
+  target: { readonly aggregateType: string; readonly aggregateId: string },
+  entry: RememberedCommand,
+  size: number,
+): void {
+  const key = windowRecordKey(target.aggregateType, target.aggregateId, entry.seq ?? 0, size);
+  plan.windowEntries.push({ partition, key, entry });
 }
 
 function reply(plan: BatchPlan, replyTo: number, outcome: Outcome): void {

@@ -14,6 +14,7 @@ import {
   type RememberedCommand,
 } from './aggregate-state.ts';
 import { aggregateOfWindowKey, decodeWindowRecord, windowOfRecords } from './window-records.ts';
+import { idTag } from './window-tags.ts';
 
 /** What restoring needs to know. */
 export interface RestoreInput {
@@ -192,7 +193,8 @@ async function decodePartition(
     const unsaved = decoded.count === undefined;
     const count = decoded.count ?? decoded.window.length;
     const window = unsaved ? decoded.window : windowOfRecords(windows.get(key) ?? [], count, size);
-    const restored = { window, tags: undefined, count, unsaved };
+    // Tagged here, once: a window without tags has them made by every check and remember until then.
+    const restored = { window, tags: window.map((entry) => idTag(entry.commandId)), count, unsaved };
     if (decoded.state.ok) {
       aggregates.set(key, { state: decoded.state.value, version: decoded.version, ...restored });
     } else {

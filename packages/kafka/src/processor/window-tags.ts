@@ -59,18 +59,17 @@ export function rememberInWindow(
   const tags = windowTags(next);
   const { commandId } = remembered;
   const tag = idTag(commandId);
-  const same = (i: number) => tags[i] === tag && (window[i] as RememberedCommand).commandId === commandId;
   let kept = 0;
   let from = window.length;
   while (from > 0 && kept < limit - 1) {
     from--;
-    if (!same(from)) kept++;
+    if (!sameId(window, tags, from, tag, commandId)) kept++;
   }
   const nextWindow = new Array<RememberedCommand>(kept + 1);
   const nextTags = new Array<number>(kept + 1);
   let at = 0;
   for (let i = from; i < window.length; i++) {
-    if (same(i)) continue;
+    if (sameId(window, tags, i, tag, commandId)) continue;
     nextWindow[at] = window[i] as RememberedCommand;
     nextTags[at++] = tags[i] as number;
   }
@@ -86,4 +85,15 @@ export function rememberInWindow(
     count,
     unsaved: false,
   };
+}
+
+/** Whether window entry `i` has the id `commandId` (of tag `tag`): its entry is read only on a tag match. */
+function sameId(
+  window: readonly RememberedCommand[],
+  tags: readonly number[],
+  i: number,
+  tag: number,
+  commandId: string,
+): boolean {
+  return tags[i] === tag && (window[i] as RememberedCommand).commandId === commandId;
 }
