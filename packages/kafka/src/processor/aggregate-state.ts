@@ -109,10 +109,10 @@ export class StateOverlay {
 }
 
 /**
- * A remembered command in a record of an earlier format:
- * `[commandId, payloadHash, version, code, eventOffset|null, message?]`.
+ * A remembered command as a tuple, `[commandId, payloadHash, version, code, eventOffset|null,
+ * message?]`: the window in records of an earlier format, and a window record after its `seq`.
  */
-type StoredEntry = [string, string, number, string, string | null, string?];
+export type StoredEntry = [string, string, number, string, string | null, string?];
 
 interface StoredAggregate {
   readonly type: string;
@@ -183,21 +183,30 @@ export function decodeAggregateRecord(
 
 function decodeWindow(stored: StoredAggregate): readonly RememberedCommand[] {
   const entries: RememberedCommand[] = Array.isArray(stored.w)
-    ? stored.w.map(([commandId, payloadHash, version, code, eventOffset, message]) =>
-        rememberedCommand({
-          commandId,
-          payloadHash,
-          version,
-          code,
-          eventOffset: eventOffset ?? undefined,
-          message,
-        }),
-      )
+    ? stored.w.map((tuple, i) => entryOfTuple(tuple, i + 1))
     : Array.isArray(stored.window)
       ? stored.window.map((entry) => rememberedCommand(fromLegacyEntry(entry)))
       : [];
-  for (let i = 0; i < entries.length; i++) (entries[i] as RememberedCommand).seq = i + 1;
+  if (!Array.isArray(stored.w))
+    for (let i = 0; i < entries.length; i++) (entries[i] as RememberedCommand).seq = i + 1;
   return entries;
+}
+
+/** A window entry from its tuple, `[commandId, payloadHash, version, code, eventOffset|null, message?]`. */
+export function entryOfTuple(
+  [commandId, payloadHash, version, code, eventOffset, message]: StoredEntry,
+  seq: number,
+): RememberedCommand {
+  const entry = rememberedCommand({
+    commandId,
+    payloadHash,
+    version,
+    code,
+    eventOffset: eventOffset ?? undefined,
+    message: message ?? undefined,
+  });
+  entry.seq = seq;
+  return entry;
 }
 
 interface LegacyEntry extends Omit<DedupEntry, 'eventOffset'> {

@@ -1,4 +1,4 @@
-import type { BatchPlan } from './decide-batch.ts';
+import type { BatchPlan } from './batch-plan.ts';
 
 /** Figures of one committed batch, for metrics. */
 export interface BatchStats {

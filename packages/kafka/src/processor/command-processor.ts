@@ -12,11 +12,12 @@ import { PartitionReader } from '../partition-reader.ts';
 import { DEFAULT_RESULT_PARTITIONS, type TopicNames, topicNames } from '../topics.ts';
 import { type GroupGeneration, StaleGenerationError, TxnSession } from '../txn-session.ts';
 import { type PartitionState, StateOverlay } from './aggregate-state.ts';
+import type { BatchPlan } from './batch-plan.ts';
 import { type StageClock, stageClock, statsOf } from './batch-stats.ts';
 import { type BatchWriteContext, type PreparedBatch, prepareBatch, writeBatch } from './batch-write.ts';
 import type { CommandRecord } from './command-record.ts';
 import { writeDeadLetter } from './dead-letters.ts';
-import { type BatchPlan, type DecideContext, decideBatch, decideBatchInSlices } from './decide-batch.ts';
+import { type DecideContext, decideBatch, decideBatchInSlices } from './decide-batch.ts';
 import { OffsetForecast, OffsetForecastMissedError } from './offset-forecast.ts';
 import {
   type CommandProcessorOptions,

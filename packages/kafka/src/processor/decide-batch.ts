@@ -1,7 +1,6 @@
 import { setImmediate } from 'node:timers/promises';
 import {
   type CommandRegistry,
-  type CommandResult,
   contextForPrincipal,
   type Decider,
   type DedupVerdict,
@@ -19,14 +18,13 @@ import type { OutgoingRecord } from '../txn-session.ts';
 import {
   type AggregateEntry,
   aggregateKey,
-  type RememberedCommand,
   rememberedCommand,
   type StateOverlay,
 } from './aggregate-state.ts';
+import { type BatchPlan, emptyPlan, type Outcome, reply, writeWindowEntry } from './batch-plan.ts';
 import { type CommandRecord, explicitCommandId, requestedReplyPartition } from './command-record.ts';
 import { deadLetter } from './dead-letters.ts';
 import { type BatchHashes, portableHashes } from './fast-hashes.ts';
-import { windowRecordKey } from './window-records.ts';
 import { checkWindow, idTag, rememberInWindow } from './window-tags.ts';
 
 /** What the processor needs to decide a batch. Pure: no I/O. */
@@ -42,50 +40,6 @@ export interface DecideContext {
   readonly hashes?: BatchHashes;
   /** The current schema version of an event type (what upcasters lift older ones to). Default 1. */
   readonly schemaVersionOf?: (aggregateType: string, eventType: string) => number;
-}
-
-/** The outcome of one command: becomes its result once the event offsets are known. */
-export interface Outcome {
-  readonly result: Omit<CommandResult, 'position'>;
-  /** Indexes into {@link BatchPlan.events} of the events it wrote. */
-  readonly events: readonly number[];
-  /** Set for a duplicate: where the first time's events went, so its result carries their position. */
-  readonly duplicateOf?: StoredPosition;
-}
-
-/**
- * Where the events of a command handled before went: its aggregate's events partition, and the offset
- * of its last event once known.
- */
-export interface StoredPosition {
-  /** The window entry of the first time; without `eventOffset` while its batch is being written. */
-  readonly entry: RememberedCommand;
-  readonly topic: string;
-  readonly partition: number;
-}
-
-/** A window entry to write, on its `commands` partition under its slot's key. */
-export interface WindowEntryWrite {
-  readonly partition: number;
-  readonly key: string;
-  readonly entry: RememberedCommand;
-}
-
-/** Everything a batch writes, before the transaction. */
-export interface BatchPlan {
-  readonly events: OutgoingRecord[];
-  /** One per result record to write, with the partition of `command-results` it goes to. */
-  readonly replies: { readonly outcome: Outcome; readonly replyTo: number }[];
-  /** Outcomes by command id, for the dedup windows' positions. */
-  readonly outcomes: Map<string, Outcome>;
-  /** The window entries this batch made, by command id: they get their event offsets once written. */
-  readonly remembered: Map<string, RememberedCommand>;
-  /** The window entries to write as `processor-state` records (`window-records.ts`), with their keys. */
-  readonly windowEntries: WindowEntryWrite[];
-  readonly forwards: OutgoingRecord[];
-  readonly deadLetters: OutgoingRecord[];
-  /** Next offset per consumed partition. */
-  readonly checkpoints: Map<number, bigint>;
 }
 
 /**
@@ -124,19 +78,6 @@ export async function decideBatchInSlices(
     decideSlice(records, from, Math.min(records.length, from + sliceSize), overlay, ctx, plan);
   }
   return plan;
-}
-
-function emptyPlan(): BatchPlan {
-  return {
-    events: [],
-    replies: [],
-    outcomes: new Map(),
-    remembered: new Map(),
-    windowEntries: [],
-    forwards: [],
-    deadLetters: [],
-    checkpoints: new Map(),
-  };
 }
 
 /** Decides `records[from, to)` into `plan`; the `mid-batch` fault point sits at the batch's middle. */
@@ -393,22 +334,6 @@ function rememberOutcome(
   } else writeWindowEntry(plan, partition, target, remembered, ctx.dedupWindow);
   plan.outcomes.set(commandId, outcome);
   plan.remembered.set(commandId, remembered);
-}
-
-/** Marks a window entry for its record, under its slot's key. */
-function writeWindowEntry(
-  plan: BatchPlan,
-  partition: number,
-  target: { readonly aggregateType: string; readonly aggregateId: string },
-  entry: RememberedCommand,
-  size: number,
-): void {
-  const key = windowRecordKey(target.aggregateType, target.aggregateId, entry.seq ?? 0, size);
-  plan.windowEntries.push({ partition, key, entry });
-}
-
-function reply(plan: BatchPlan, replyTo: number, outcome: Outcome): void {
-  plan.replies.push({ outcome, replyTo });
 }
 
 function forward(

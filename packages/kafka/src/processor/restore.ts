@@ -174,12 +174,12 @@ async function decodePartition(
   const revisionOf = (type: string) => input.deciders.get(type)?.stateRevision ?? 1;
   const size = input.dedupWindow ?? DEFAULT_DEDUP_WINDOW;
   const windows = new Map<string, RememberedCommand[]>();
-  const owners: [string, FetchedRecord][] = [];
+  const owners: [string, string][] = [];
   for (const [key, record] of records) {
     if (key === CHECKPOINT_KEY || !record.value) continue;
     const aggregate = aggregateOfWindowKey(key);
     if (aggregate === undefined) {
-      owners.push([key, record]);
+      owners.push([key, record.value.toString()]);
       continue;
     }
     const entry = decodeWindowRecord(record.value.toString());
@@ -187,8 +187,8 @@ async function decodePartition(
     if (entries === undefined) windows.set(aggregate, [entry]);
     else entries.push(entry);
   }
-  for (const [key, record] of owners) {
-    const decoded = decodeAggregateRecord(String(record.value), revisionOf);
+  for (const [key, text] of owners) {
+    const decoded = decodeAggregateRecord(text, revisionOf);
     // A record of an earlier format carried its window: it is written as window records next time.
     const unsaved = decoded.count === undefined;
     const count = decoded.count ?? decoded.window.length;

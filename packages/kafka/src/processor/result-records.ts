@@ -7,8 +7,8 @@ import {
 } from '@sluice/core';
 import type { TopicNames } from '../topics.ts';
 import type { OutgoingRecord, TopicPartition } from '../txn-session.ts';
+import type { BatchPlan, Outcome } from './batch-plan.ts';
 import { type CommandRecord, explicitCommandId, requestedReplyPartition } from './command-record.ts';
-import type { BatchPlan, Outcome } from './decide-batch.ts';
 
 /** The `command-results` partition a reply goes to: the one the sender named, if it exists. */
 export function replyPartition(replyTo: number, resultPartitions: number): number {

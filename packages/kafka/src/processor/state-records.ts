@@ -7,7 +7,7 @@ import {
   encodeCheckpoint,
   type StateOverlay,
 } from './aggregate-state.ts';
-import type { WindowEntryWrite } from './decide-batch.ts';
+import type { WindowEntryWrite } from './batch-plan.ts';
 import { encodeWindowRecord } from './window-records.ts';
 
 /**

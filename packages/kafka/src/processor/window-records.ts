@@ -1,4 +1,4 @@
-import { type RememberedCommand, rememberedCommand } from './aggregate-state.ts';
+import { entryOfTuple, type RememberedCommand, type StoredEntry } from './aggregate-state.ts';
 
 /**
  * The dedup window in `processor-state`: one record per remembered command, beside its aggregate's
@@ -48,7 +48,7 @@ export function encodeWindowRecord(entry: RememberedCommand): string {
 export function decodeWindowRecord(text: string): RememberedCommand {
   const stored: unknown = JSON.parse(text);
   if (!Array.isArray(stored)) throw new Error('processor-state record is not a window entry');
-  const [seq, commandId, payloadHash, version, code, eventOffset, message] = stored as StoredWindowEntry;
+  const [seq, commandId, payloadHash, version, code] = stored as StoredWindowEntry;
   if (
     !Number.isSafeInteger(seq) ||
     typeof commandId !== 'string' ||
@@ -58,16 +58,7 @@ export function decodeWindowRecord(text: string): RememberedCommand {
   ) {
     throw new Error('processor-state record is not a window entry');
   }
-  const entry = rememberedCommand({
-    commandId,
-    payloadHash,
-    version,
-    code,
-    eventOffset: eventOffset ?? undefined,
-    message: message ?? undefined,
-  });
-  entry.seq = seq;
-  return entry;
+  return entryOfTuple(stored.slice(1) as StoredEntry, seq);
 }
 
 /**
