@@ -11,6 +11,7 @@
 import { Consumer, FetchIsolationLevels, type Message } from '@platformatic/kafka';
 import {
   createAdmin,
+  DEFAULT_FETCH_MAX_BYTES,
   ensureTopics,
   type FetchedRecord,
   type OutgoingRecord,
@@ -170,6 +171,9 @@ export async function nullProcessor(
     autocommit: false,
     isolationLevel: FetchIsolationLevels.READ_COMMITTED,
     maxWaitTime: 100,
+    // Fetches bounded as the processor's are (`GroupConsumer`).
+    maxBytes: DEFAULT_FETCH_MAX_BYTES,
+    maxBytesPerPartition: DEFAULT_FETCH_MAX_BYTES,
     deserializers: { key: passBuffer, value: passBuffer, headerKey: passBuffer, headerValue: passBuffer },
   });
   const session = new TxnSession({ connection: deployment.connection, transactionalId: `${groupId}-txn` });

@@ -36,6 +36,7 @@ const context = decideContextOf(
     deciders,
     instanceId: 'own-work',
     partitions: PARTITIONS,
+    dedupWindow: Number(process.env.DW ?? 32),
   },
   topics,
   'AAAAAAAAAAAAAAAAAAAAAA',

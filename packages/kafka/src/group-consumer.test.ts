@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { testBrokers, uniqueName } from '@sluice/testing';
 import { createAdmin, createProducer, type KafkaConnection } from './client.ts';
-import { type Assignment, GroupConsumer } from './group-consumer.ts';
+import { type Assignment, type ConsumedRecord, GroupConsumer } from './group-consumer.ts';
 import { ensureTopics } from './topics.ts';
 import { TxnSession } from './txn-session.ts';
 
@@ -99,4 +99,65 @@ test('a rebalance is reported before any record of the new generation, and only 
   await session.transact((txn) => txn.sendOffsets([{ ...mine, nextOffset: 5n }], second.generation));
   const committed = await a.committedOffsets([mine]);
   assert.equal(committed.get(`${topic}/${mine.partition}`), 5n);
+});
+
+test('a backlog is fetched a bounded piece at a time, and all of it arrives in order', async (t) => {
+  const topic = uniqueName('group-backlog');
+  const admin = createAdmin(connection());
+  await ensureTopics(admin, [{ name: topic, role: 'commands', partitions: 4, configs: {} }]);
+  const consumer = new GroupConsumer({
+    connection: connection(),
+    groupId: uniqueName('group'),
+    topics: [topic],
+    bufferRecords: 500,
+    fetchMaxBytes: 64 * 1024,
+  });
+  t.after(async () => {
+    await consumer.close().catch(() => undefined);
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.close();
+  });
+  // 40,000 records of ~200 bytes (~8 MB): unbounded, the first fetches would bring all of them.
+  const total = 40_000;
+  const producer = createProducer(connection());
+  const padding = 'x'.repeat(190);
+  for (let from = 0; from < total; from += 4_000) {
+    await producer.send({
+      messages: Array.from({ length: 4_000 }, (_, i) => ({
+        topic,
+        partition: (from + i) % 4,
+        value: Buffer.from(`${from + i}:${padding}`),
+      })),
+    });
+  }
+  await producer.close();
+
+  await consumer.join();
+  const assigned = await consumer.next({ maxRecords: 1, lingerMs: 0 });
+  assert.equal(assigned.kind, 'assignment');
+  const { partitions } = (assigned as { assignment: Assignment }).assignment;
+  await consumer.open(partitions.map(({ partition }) => ({ topic, partition, nextOffset: 0n })));
+  const next = [0, 1, 2, 3];
+  const check = (records: readonly ConsumedRecord[]) => {
+    for (const record of records) {
+      const n = Number(record.value.toString().split(':')[0]);
+      assert.equal(n % 4, record.partition);
+      assert.equal(n, next[record.partition], `record ${n} in order`);
+      next[record.partition] = n + 4;
+    }
+    return records.length;
+  };
+  const first = await consumer.next({ maxRecords: 1, lingerMs: 0 });
+  let seen = first.kind === 'records' ? check(first.records) : 0;
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  // The buffer, the stream's high-water mark (1,024) and a fetch in flight (~330 records of 64 KiB).
+  assert.ok(consumer.buffered <= 500 + 1_024 + 400, `${consumer.buffered} records held`);
+
+  while (seen < total) {
+    const event = await consumer.next({ maxRecords: 1_000, lingerMs: 10 });
+    assert.equal(event.kind, 'records');
+    if (event.kind !== 'records') break;
+    seen += check(event.records);
+    assert.ok(consumer.buffered <= 500 + 1_024 + 400, `${consumer.buffered} records held`);
+  }
 });

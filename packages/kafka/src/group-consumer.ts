@@ -42,7 +42,20 @@ export interface GroupConsumerOptions {
   readonly maxWaitMs?: number;
   /** Records buffered before the stream is paused. Default 10,000. */
   readonly bufferRecords?: number;
+  /**
+   * Bytes one fetch may bring, in all and per partition. Default 1 MiB (Kafka's own
+   * `max.partition.fetch.bytes`).
+   */
+  readonly fetchMaxBytes?: number;
 }
+
+/**
+ * The library turns a whole fetch response into messages at once and its per-partition limit
+ * defaults to its total one, 50 MB: on a backlog, a fetch brought every record in reach (200,000
+ * commands of the #15 job in two or three fetches), all held in memory until consumed. Bounded, the
+ * records held are at most the buffer, the stream's high-water mark and one fetch.
+ */
+export const DEFAULT_FETCH_MAX_BYTES = 1_048_576;
 
 const headerKeyFromBuffer = (data?: Buffer): string => data?.toString() ?? '';
 const passBuffer = (data?: Buffer): Buffer | undefined => data;
@@ -85,6 +98,8 @@ export class GroupConsumer {
       autocommit: false,
       isolationLevel: FetchIsolationLevels.READ_COMMITTED,
       maxWaitTime: options.maxWaitMs ?? 100,
+      maxBytes: options.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES,
+      maxBytesPerPartition: options.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES,
       deserializers: {
         key: passBuffer,
         value: passBuffer,
@@ -149,6 +164,11 @@ export class GroupConsumer {
       }
       await this.#waitFor(1_000);
     }
+  }
+
+  /** Records fetched and not yet handed on: this wrapper's buffer and the stream's. */
+  get buffered(): number {
+    return this.#buffer.length + (this.#stream?.readableLength ?? 0);
   }
 
   /** Starts fetching the assigned partitions at exactly these offsets (never `latest`). */
