@@ -149,6 +149,10 @@ test('a backlog is fetched a bounded piece at a time, and all of it arrives in o
   };
   const first = await consumer.next({ maxRecords: 1, lingerMs: 0 });
   let seen = first.kind === 'records' ? check(first.records) : 0;
+  // Records without headers share one empty Map, which cannot be changed (PATCHES.md).
+  const [record] = first.kind === 'records' ? first.records : [];
+  assert.equal(record?.headers.size, 0);
+  assert.throws(() => record?.headers.set('x', Buffer.from('y')), TypeError);
   await new Promise((resolve) => setTimeout(resolve, 1_500));
   // The buffer, the stream's high-water mark (1,024) and a fetch in flight (~330 records of 64 KiB).
   assert.ok(consumer.buffered <= 500 + 1_024 + 400, `${consumer.buffered} records held`);
