@@ -143,11 +143,14 @@ async function drain(
   // The processor's thread: how busy it was, and its CPU time per command (GC on it included).
   const loopBefore = performance.eventLoopUtilization();
   const cpuBefore = process.threadCpuUsage();
+  // All of this process's threads: the processor's and the bench's result follower.
+  const processBefore = process.cpuUsage();
   const machineBefore = machineCpu();
   const processor = startProcessor(deployment.connection, deployment.prefix, context);
   await watcher.waitForCount(count);
   const loop = performance.eventLoopUtilization(loopBefore);
   const cpu = process.threadCpuUsage(cpuBefore);
+  const processCpu = process.cpuUsage(processBefore);
   const machine = machineCpuSince(machineBefore, count);
   const { batches } = processor;
   await processor.stop();
@@ -161,6 +164,7 @@ async function drain(
       startupSeconds: Number(((watcher.firstAt - constructedAt) / 1000).toFixed(2)),
       threadBusy: Number(loop.utilization.toFixed(3)),
       threadCpuUsPerCommand: Number(((cpu.user + cpu.system) / count).toFixed(1)),
+      processCpuUsPerCommand: Number(((processCpu.user + processCpu.system) / count).toFixed(1)),
       ...machine,
       batches: batches.count,
       avgBatch: Math.round(batches.commands / batches.count),
