@@ -19,6 +19,7 @@ import {
   TxnSession,
   tpKey,
 } from '@sluice/kafka';
+import { CHECKPOINT_KEY } from '../packages/kafka/src/processor/aggregate-state.ts';
 import { aggregateOfWindowKey } from '../packages/kafka/src/processor/window-records.ts';
 import { type BenchContext, type BenchDeployment, deleteTopics } from './deployment.ts';
 import { machineCpu, machineCpuSince } from './machine-cpu.ts';
@@ -45,7 +46,7 @@ export async function sampleRecords(deployment: BenchDeployment): Promise<Record
       return record;
     };
     const { topics } = deployment;
-    const isCheckpoint = (record: FetchedRecord) => record.key?.toString() === '__checkpoint';
+    const isCheckpoint = (record: FetchedRecord) => record.key?.toString() === CHECKPOINT_KEY;
     const isWindow = (record: FetchedRecord) =>
       aggregateOfWindowKey(record.key?.toString() ?? '') !== undefined;
     // State records differ in size with their aggregates' states and window records with their ids and
@@ -122,7 +123,7 @@ export function batchRecords(
     });
   }
   for (const partition of partitions)
-    rest.push({ topic: out.state, partition, key: '__checkpoint', value: templates.checkpoint.value ?? '' });
+    rest.push({ topic: out.state, partition, key: CHECKPOINT_KEY, value: templates.checkpoint.value ?? '' });
   for (let i = 0; i < commands.length; i++)
     rest.push({
       topic: out.results,
