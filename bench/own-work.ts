@@ -36,7 +36,6 @@ const context = decideContextOf(
     deciders,
     instanceId: 'own-work',
     partitions: PARTITIONS,
-    dedupWindow: Number(process.env.DW ?? 32),
   },
   topics,
   'AAAAAAAAAAAAAAAAAAAAAA',
