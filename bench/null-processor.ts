@@ -5,8 +5,9 @@
  * state record, one window record and one result per command, a checkpoint per partition: one
  * send), the consumed offsets in it, commit. No decoding, no deciders, no dedup: the ceiling for the
  * design on this machine. Records are copied from what the processor wrote in the drain run (the
- * state and window records of median size). It is clocked as a drain is: from the first of its results seen read_committed to the
- * last, by the same watcher, whose reading then takes the same share of the two cores in both.
+ * state and window records of median size). It is clocked as a drain is: from the first of its
+ * results seen read_committed to the last, by the same watcher, whose reading then takes the same
+ * share of the two cores in both.
  */
 import { Consumer, FetchIsolationLevels, type Message } from '@platformatic/kafka';
 import {

@@ -182,14 +182,13 @@ export function decodeAggregateRecord(
 }
 
 function decodeWindow(stored: StoredAggregate): readonly RememberedCommand[] {
-  const entries: RememberedCommand[] = Array.isArray(stored.w)
-    ? stored.w.map((tuple, i) => entryOfTuple(tuple, i + 1))
-    : Array.isArray(stored.window)
-      ? stored.window.map((entry) => rememberedCommand(fromLegacyEntry(entry)))
-      : [];
-  if (!Array.isArray(stored.w))
-    for (let i = 0; i < entries.length; i++) (entries[i] as RememberedCommand).seq = i + 1;
-  return entries;
+  if (Array.isArray(stored.w)) return stored.w.map((tuple, i) => entryOfTuple(tuple, i + 1));
+  if (!Array.isArray(stored.window)) return [];
+  return stored.window.map((legacy, i) => {
+    const entry = rememberedCommand(fromLegacyEntry(legacy));
+    entry.seq = i + 1;
+    return entry;
+  });
 }
 
 /** A window entry from its tuple, `[commandId, payloadHash, version, code, eventOffset|null, message?]`. */

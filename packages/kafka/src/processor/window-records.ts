@@ -72,13 +72,9 @@ export function windowOfRecords(
   count: number,
   size: number,
 ): RememberedCommand[] {
-  if (entries.length === 1) {
-    const seq = entries[0]!.seq ?? 0;
-    return seq <= count && seq > count - size ? [entries[0]!] : [];
-  }
-  const current = entries
-    .filter((entry) => (entry.seq ?? 0) <= count && (entry.seq ?? 0) > count - size)
-    .sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+  const inWindow = (entry: RememberedCommand) => (entry.seq ?? 0) <= count && (entry.seq ?? 0) > count - size;
+  if (entries.length === 1) return inWindow(entries[0]!) ? [entries[0]!] : [];
+  const current = entries.filter(inWindow).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
   const newest = new Map<string, RememberedCommand>();
   for (const entry of current) newest.set(entry.commandId, entry);
   return current.filter((entry) => newest.get(entry.commandId) === entry).slice(-size);

@@ -37,8 +37,7 @@ export function checkWindow(
   const tags = windowTags(entry);
   let found: RememberedCommand | undefined;
   for (let i = 0; i < tags.length && found === undefined; i++)
-    if (tags[i] === tag && (window[i] as RememberedCommand).commandId === commandId)
-      found = window[i] as RememberedCommand;
+    if (sameId(window, tags, i, tag, commandId)) found = window[i] as RememberedCommand;
   return DedupWindow.verdict(found, payloadHash);
 }
 
