@@ -7,9 +7,11 @@
  *   npx node --max-semi-space-size=32 --no-allocation-site-pretenuring bench/own-work.ts [--commands N] [--passes N]
  *
  * Each pass starts from empty state and decides N commands (default 200,000: the windows grow as in a
- * drain); it prints the pass's wall and CPU time per command (GC included). Add `--cpu-prof` to
- * profile it. Not part of `npm run bench`.
+ * drain); it prints the pass's wall and CPU time per command, GC included, and the GC pauses' share of
+ * it (scavenges, then marking). Add `--cpu-prof` to profile it. Not part of `npm run bench`.
  */
+import { type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
+import { setImmediate } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { shopCommands, shopDeciders } from '@sluice/orders/domain';
 import { type PartitionState, StateOverlay } from '../packages/kafka/src/processor/aggregate-state.ts';
@@ -52,6 +54,16 @@ function commandRecords(seed: number): CommandRecord[] {
 }
 
 let records = 0;
+/** GC pauses of the running pass, in ms: minor (scavenges) and major (mark-compact). */
+const gc = { minor: 0, major: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const { kind } = (entry as PerformanceEntry & { detail: { kind: number } }).detail;
+    // perf_hooks' NODE_PERFORMANCE_GC_MINOR is 1; every other kind is a full or incremental mark.
+    if (kind === 1) gc.minor += entry.duration;
+    else gc.major += entry.duration;
+  }
+}).observe({ entryTypes: ['gc'] });
 for (let pass = 0; pass < passes; pass++) {
   const states = new Map<number, PartitionState>();
   for (let partition = 0; partition < PARTITIONS; partition++)
@@ -71,6 +83,10 @@ for (let pass = 0; pass < passes; pass++) {
   );
   const writeContext = { topics, deciders, resultPartitions: PARTITIONS, forecast };
   const commands = commandRecords(100 + pass);
+  // Not the commands' making: its GC entries are delivered before the counts start.
+  await setImmediate();
+  gc.minor = 0;
+  gc.major = 0;
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   for (let from = 0; from < commands.length; from += DEFAULT_MAX_BATCH) {
@@ -85,9 +101,11 @@ for (let pass = 0; pass < passes; pass++) {
   }
   const ms = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
+  // The pass's GC entries are delivered on a later turn of the event loop.
+  await setImmediate();
   const perCommand = (microseconds: number) => ((microseconds * 1000) / count).toFixed(0);
   process.stdout.write(
-    `pass ${pass}: ${perCommand(ms * 1000)} ns a command (wall), ${perCommand(cpu.user + cpu.system)} ns of CPU\n`,
+    `pass ${pass}: ${perCommand(ms * 1000)} ns a command (wall), ${perCommand(cpu.user + cpu.system)} ns of CPU, GC ${perCommand(gc.minor * 1000)} + ${perCommand(gc.major * 1000)} ns (minor + major)\n`,
   );
 }
 process.stdout.write(`${records} records built\n`);

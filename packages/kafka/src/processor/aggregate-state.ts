@@ -21,9 +21,17 @@ export interface AggregateEntry {
   readonly state: unknown;
   /** Number of events the aggregate has; 0 before it exists. */
   readonly version: number;
+  /**
+   * The dedup window, oldest first: `[windowFrom, windowTo)` of this array, which later entries of the
+   * aggregate may share and extend (`window-tags.ts`; read it with `windowEntries`).
+   */
   readonly window: readonly RememberedCommand[];
-  /** A tag of each window entry's command id, in window order (`window-tags.ts`); made when absent. */
+  /** A tag of each window entry's command id, index for index with `window` (`window-tags.ts`); made when absent. */
   readonly tags?: readonly number[] | undefined;
+  /** Where the window starts in `window`. Absent: 0. */
+  readonly windowFrom?: number | undefined;
+  /** Where the window ends in `window`. Absent: its length. */
+  readonly windowTo?: number | undefined;
   /** Commands remembered over the aggregate's life: the newest window entry's `seq`. Absent: 0. */
   readonly count?: number | undefined;
   /**

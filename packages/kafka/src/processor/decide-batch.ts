@@ -25,7 +25,7 @@ import { type BatchPlan, emptyPlan, type Outcome, reply, writeWindowEntry } from
 import { type CommandRecord, explicitCommandId, requestedReplyPartition } from './command-record.ts';
 import { deadLetter } from './dead-letters.ts';
 import { type BatchHashes, portableHashes } from './fast-hashes.ts';
-import { checkWindow, idTag, rememberInWindow } from './window-tags.ts';
+import { checkWindow, idTag, rememberInWindow, windowEntries } from './window-tags.ts';
 
 /** What the processor needs to decide a batch. Pure: no I/O. */
 export interface DecideContext {
@@ -155,6 +155,8 @@ function decideRecord(
     version: 0,
     window: [],
     tags: undefined,
+    windowFrom: 0,
+    windowTo: 0,
     count: 0,
     unsaved: false,
   };
@@ -271,6 +273,8 @@ function decideRecord(
     version: entry.version + events.length,
     window: entry.window,
     tags: entry.tags,
+    windowFrom: entry.windowFrom,
+    windowTo: entry.windowTo,
     count: entry.count,
     unsaved: entry.unsaved,
   };
@@ -330,7 +334,8 @@ function rememberOutcome(
   const updated = rememberInWindow(next, remembered, ctx.dedupWindow);
   overlay.set(partition, key, updated);
   if (next.unsaved === true) {
-    for (const entry of updated.window) writeWindowEntry(plan, partition, target, entry, ctx.dedupWindow);
+    for (const entry of windowEntries(updated))
+      writeWindowEntry(plan, partition, target, entry, ctx.dedupWindow);
   } else writeWindowEntry(plan, partition, target, remembered, ctx.dedupWindow);
   plan.outcomes.set(commandId, outcome);
   plan.remembered.set(commandId, remembered);

@@ -194,7 +194,8 @@ async function decodePartition(
     const count = decoded.count ?? decoded.window.length;
     const window = unsaved ? decoded.window : windowOfRecords(windows.get(key) ?? [], count, size);
     // Tagged here, once: a window without tags has them made by every check and remember until then.
-    const restored = { window, tags: window.map((entry) => idTag(entry.commandId)), count, unsaved };
+    const tags = window.map((entry) => idTag(entry.commandId));
+    const restored = { window, tags, windowFrom: 0, windowTo: window.length, count, unsaved };
     if (decoded.state.ok) {
       aggregates.set(key, { state: decoded.state.value, version: decoded.version, ...restored });
     } else {
@@ -210,7 +211,10 @@ interface StaleAggregate {
   readonly key: string;
   readonly aggregateType: string;
   readonly aggregateId: string;
-  readonly restored: Pick<AggregateEntry, 'window' | 'tags' | 'count' | 'unsaved'>;
+  readonly restored: Pick<
+    AggregateEntry,
+    'window' | 'tags' | 'windowFrom' | 'windowTo' | 'count' | 'unsaved'
+  >;
 }
 
 /** State written for another state revision is rebuilt from the aggregate's events, never misread. */

@@ -9,7 +9,7 @@ import {
   windowOfRecords,
   windowRecordKey,
 } from './window-records.ts';
-import { rememberInWindow } from './window-tags.ts';
+import { rememberInWindow, windowEntries } from './window-tags.ts';
 
 test('window record keys never meet aggregate keys, and name their aggregate', () => {
   assert.equal(windowRecordKey('user', '7', 33, 32), 'user#1/7');
@@ -63,15 +63,16 @@ test('the window restored from its compacted records is the newest entries of th
         const count = entry.count ?? 0;
         const records = [...compacted.values()].map(decodeWindowRecord);
         // What memory holds of the last `size` remembered; all of it unless an id came twice in them.
-        const newest = entry.window.filter((e) => (e.seq ?? 0) > count - size);
+        const window = windowEntries(entry);
+        const newest = window.filter((e) => (e.seq ?? 0) > count - size);
         assert.deepEqual(windowOfRecords(records, count, size), newest);
         if (new Set(commands.slice(-size)).size === Math.min(size, commands.length))
-          assert.deepEqual(windowOfRecords(records, count, size), entry.window);
+          assert.deepEqual(windowOfRecords(records, count, size), window);
         // Restored with another window size: never more than it, never an entry memory had dropped.
         const other = windowOfRecords(records, count, sizeAfter);
         assert.ok(other.length <= sizeAfter);
         for (const kept of other)
-          assert.ok(entry.window.some((e) => e.seq === kept.seq && e.commandId === kept.commandId));
+          assert.ok(window.some((e) => e.seq === kept.seq && e.commandId === kept.commandId));
       },
     ),
     { numRuns: 500 },

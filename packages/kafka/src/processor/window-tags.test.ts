@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { DedupWindow } from '@sluice/core';
 import fc from 'fast-check';
 import { type AggregateEntry, type RememberedCommand, rememberedCommand } from './aggregate-state.ts';
-import { checkWindow, idTag, rememberInWindow } from './window-tags.ts';
+import { checkWindow, idTag, rememberInWindow, windowEntries } from './window-tags.ts';
 
 // Few ids and hashes, so that repeats, conflicts and tag collisions all happen.
 const ids = fc.constantFrom('a', 'b', 'c-1', 'c-2', 'same-tail-x', 'other-tail-x', '');
@@ -24,12 +24,51 @@ test('the tagged window answers and remembers exactly as core DedupWindow does',
         const remembered = rememberedCommand({ commandId, payloadHash: hash, code: 'OK', version });
         core = DedupWindow.remember(core, remembered, limit);
         entry = rememberInWindow({ ...entry, version }, remembered, limit);
-        assert.deepEqual(entry.window, core);
+        assert.deepEqual(windowEntries(entry), core);
         // A restored entry has no tags: they are made from its window.
-        if (restored) entry = { state: entry.state, version: entry.version, window: entry.window };
+        if (restored) entry = { state: entry.state, version: entry.version, window: windowEntries(entry) };
       }
     }),
     { numRuns: 500 },
+  );
+});
+
+test('entries made from one entry share its arrays and never see each other', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.array(fc.nat({ max: 3 }), { maxLength: 40 }), { minLength: 1, maxLength: 6 }),
+      fc.integer({ min: 1, max: 6 }),
+      (branches, limit) => {
+        // Each branch starts from an entry made earlier (as a batch is decided again after an abort,
+        // from the committed entry): every entry ever made must still show its own window.
+        const made: { entry: AggregateEntry; window: RememberedCommand[] }[] = [
+          { entry: { state: null, version: 0, window: [] }, window: [] },
+        ];
+        let serial = 0;
+        for (const branch of branches) {
+          let { entry, window } = made[branch.length % made.length]!;
+          for (const pick of branch) {
+            // Mostly new ids, and now and then one already in the window.
+            const commandId = pick === 0 && window.length > 0 ? window[0]!.commandId : `c${serial++}`;
+            const remembered = rememberedCommand({
+              commandId,
+              payloadHash: 'h',
+              code: 'OK',
+              version: serial,
+            });
+            window = [...DedupWindow.remember(window, remembered, limit)];
+            entry = rememberInWindow(entry, remembered, limit);
+            made.push({ entry, window });
+          }
+        }
+        for (const { entry, window } of made) {
+          assert.deepEqual(windowEntries(entry), window);
+          for (const { commandId } of window)
+            assert.equal(checkWindow(entry, commandId, idTag(commandId), 'h').kind, 'duplicate');
+        }
+      },
+    ),
+    { numRuns: 300 },
   );
 });
 

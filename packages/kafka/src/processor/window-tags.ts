@@ -17,12 +17,33 @@ export function idTag(commandId: string): number {
   return tag;
 }
 
-/** The entry's tags: kept ones when they match its window, else made from the window (a restored entry). */
+/**
+ * An entry's window is `[windowFrom, windowTo)` of its `window` array (the whole array when they are
+ * absent), and `tags` is beside it index for index. {@link rememberInWindow} appends in place when the
+ * slot after the window is free, so an aggregate's entries share their arrays, each seeing its own
+ * range: copying the window (up to 32 entries and their tags) for every command made ~500 bytes of
+ * garbage that outlived a batch, a third of what a drain promoted. A slot is written once and never
+ * again: an entry decided on top of another and then dropped (its batch aborted) leaves its slot
+ * taken, and the next entry made from the older one copies.
+ */
+const windowFrom = (entry: AggregateEntry): number => entry.windowFrom ?? 0;
+const windowTo = (entry: AggregateEntry): number => entry.windowTo ?? entry.window.length;
+
+/** The entry's window, oldest first. */
+export function windowEntries(entry: AggregateEntry): readonly RememberedCommand[] {
+  const { window } = entry;
+  const from = windowFrom(entry);
+  const to = windowTo(entry);
+  return from === 0 && to === window.length ? window : window.slice(from, to);
+}
+
+/** The entry's tags: kept ones when they match its window's array, else made from it (a restored entry). */
 export function windowTags(entry: AggregateEntry): readonly number[] {
   const { window, tags } = entry;
   if (tags !== undefined && tags.length === window.length) return tags;
   const made = new Array<number>(window.length);
-  for (let i = 0; i < window.length; i++) made[i] = idTag((window[i] as RememberedCommand).commandId);
+  for (let i = windowFrom(entry); i < windowTo(entry); i++)
+    made[i] = idTag((window[i] as RememberedCommand).commandId);
   return made;
 }
 
@@ -35,8 +56,9 @@ export function checkWindow(
 ): DedupVerdict {
   const { window } = entry;
   const tags = windowTags(entry);
+  const to = windowTo(entry);
   let found: RememberedCommand | undefined;
-  for (let i = 0; i < tags.length && found === undefined; i++)
+  for (let i = windowFrom(entry); i < to && found === undefined; i++)
     if (sameId(window, tags, i, tag, commandId)) found = window[i] as RememberedCommand;
   return DedupWindow.verdict(found, payloadHash);
 }
@@ -58,29 +80,55 @@ export function rememberInWindow(
   const tags = windowTags(next);
   const { commandId } = remembered;
   const tag = idTag(commandId);
-  let kept = 0;
-  let from = window.length;
-  while (from > 0 && kept < limit - 1) {
-    from--;
-    if (!sameId(window, tags, from, tag, commandId)) kept++;
+  const from = windowFrom(next);
+  const to = windowTo(next);
+  const count = (next.count ?? 0) + 1;
+  remembered.seq = count;
+  let repeated = false;
+  for (let i = from; i < to && !repeated; i++) repeated = sameId(window, tags, i, tag, commandId);
+  // The newest `limit - 1` entries stay, and the new one joins them.
+  const keptFrom = Math.max(from, to - limit + 1);
+  if (!repeated && next.unsaved !== true && to < window.length && window[to] === undefined) {
+    (window as RememberedCommand[])[to] = remembered;
+    (tags as number[])[to] = tag;
+    return entryWith(next, window, tags, keptFrom, to + 1, count);
   }
-  const nextWindow = new Array<RememberedCommand>(kept + 1);
-  const nextTags = new Array<number>(kept + 1);
+  // A copy, with room to append in place: a full window's arrays take the next `limit / 2` entries.
+  let kept = 0;
+  let start = to;
+  while (start > from && kept < limit - 1) {
+    start--;
+    if (!sameId(window, tags, start, tag, commandId)) kept++;
+  }
+  const capacity = Math.max(kept + 1, Math.min(limit + (limit >> 1), 2 * (kept + 1)));
+  const nextWindow = new Array<RememberedCommand>(capacity);
+  const nextTags = new Array<number>(capacity);
   let at = 0;
-  for (let i = from; i < window.length; i++) {
+  for (let i = start; i < to; i++) {
     if (sameId(window, tags, i, tag, commandId)) continue;
     nextWindow[at] = window[i] as RememberedCommand;
     nextTags[at++] = tags[i] as number;
   }
   nextWindow[at] = remembered;
   nextTags[at] = tag;
-  const count = (next.count ?? 0) + 1;
-  remembered.seq = count;
+  return entryWith(next, nextWindow, nextTags, 0, at + 1, count);
+}
+
+function entryWith(
+  next: AggregateEntry,
+  window: readonly RememberedCommand[],
+  tags: readonly number[],
+  windowFrom: number,
+  windowTo: number,
+  count: number,
+): AggregateEntry {
   return {
     state: next.state,
     version: next.version,
-    window: nextWindow,
-    tags: nextTags,
+    window,
+    tags,
+    windowFrom,
+    windowTo,
     count,
     unsaved: false,
   };
