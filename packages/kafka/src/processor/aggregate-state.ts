@@ -1,5 +1,6 @@
 import { type DedupEntry, decodePositionToken, decodeState, encodeState } from '@sluice/core';
 import { unsafe } from '../fault.ts';
+import { releaseDropped } from './window-tags.ts';
 
 /**
  * A window entry as the processor keeps it. The offset of its last event is filled in once its batch's
@@ -106,6 +107,7 @@ export class StateOverlay {
       if (!state) continue;
       // forEach: a for…of over a Map makes an entry array per element, here one per command.
       changes.forEach((entry, key) => {
+        releaseDropped(state.aggregates.get(key), entry);
         state.aggregates.set(key, entry);
       });
     }

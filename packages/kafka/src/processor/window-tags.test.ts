@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DedupWindow } from '@sluice/core';
 import fc from 'fast-check';
-import { type AggregateEntry, type RememberedCommand, rememberedCommand } from './aggregate-state.ts';
+import {
+  type AggregateEntry,
+  type PartitionState,
+  type RememberedCommand,
+  rememberedCommand,
+  StateOverlay,
+} from './aggregate-state.ts';
 import { checkWindow, idTag, rememberInWindow, windowEntries } from './window-tags.ts';
 
 // Few ids and hashes, so that repeats, conflicts and tag collisions all happen.
@@ -70,6 +76,47 @@ test('entries made from one entry share its arrays and never see each other', ()
     ),
     { numRuns: 300 },
   );
+});
+
+test('a commit releases the entries its window dropped, and nothing any later entry sees', () => {
+  const limit = 4;
+  const base = new Map<number, PartitionState>([
+    [0, { partition: 0, aggregates: new Map(), checkpoint: undefined }],
+  ]);
+  const entries: RememberedCommand[] = [];
+  const remember = (entry: AggregateEntry) => {
+    const remembered = rememberedCommand({
+      commandId: `c${entries.length}`,
+      payloadHash: 'h',
+      code: 'OK',
+      version: 1,
+    });
+    entries.push(remembered);
+    return rememberInWindow(entry, remembered, limit);
+  };
+  let committed: AggregateEntry = { state: null, version: 0, window: [] };
+  for (let i = 0; i < 3; i++) committed = remember(committed);
+  base.get(0)?.aggregates.set('a', committed);
+  // A batch takes it two entries further, and the batch after it, decided meanwhile, one more.
+  const batch = new StateOverlay(base);
+  batch.set(0, 'a', remember(remember(committed)));
+  const next = new StateOverlay(base, batch);
+  const latest = remember(batch.get(0, 'a')!);
+  next.set(0, 'a', latest);
+  assert.equal(latest.window, committed.window, 'the arrays are shared');
+  batch.commitInto(base, new Map());
+  const kept = windowEntries(base.get(0)!.aggregates.get('a')!);
+  assert.deepEqual(
+    kept.map((e) => e.commandId),
+    ['c1', 'c2', 'c3', 'c4'],
+  );
+  assert.deepEqual(
+    windowEntries(latest).map((e) => e.commandId),
+    ['c2', 'c3', 'c4', 'c5'],
+  );
+  const held = new Set(latest.window.filter((e) => e !== undefined));
+  assert.ok(!held.has(entries[0]!), 'what no window sees any more is released');
+  assert.equal(held.size, 5);
 });
 
 test('tags that no longer match the window are not trusted', () => {

@@ -21,8 +21,8 @@ export function idTag(commandId: string): number {
  * An entry's window is `[windowFrom, windowTo)` of its `window` array (the whole array when they are
  * absent), and `tags` is beside it index for index. {@link rememberInWindow} appends in place when the
  * slot after the window is free, so an aggregate's entries share their arrays, each seeing its own
- * range: copying the window (up to 32 entries and their tags) for every command made ~500 bytes of
- * garbage that outlived a batch, a third of what a drain promoted. A slot is written once and never
+ * range: copying the window (up to 32 entries and their tags) for every command made ~300–550 bytes
+ * of garbage that outlived its batch and was promoted. A slot is written once and never
  * again: an entry decided on top of another and then dropped (its batch aborted) leaves its slot
  * taken, and the next entry made from the older one copies.
  */
@@ -112,6 +112,18 @@ export function rememberInWindow(
   nextWindow[at] = remembered;
   nextTags[at] = tag;
   return entryWith(next, nextWindow, nextTags, 0, at + 1, count);
+}
+
+/**
+ * Releases the window entries that `previous` saw and `committed`, which replaced it in the committed
+ * state, no longer does: every entry made from now on is made from `committed` (or copies), so none
+ * sees them, and the shared array would otherwise hold them until its next copy (up to `limit / 2`
+ * entries per aggregate).
+ */
+export function releaseDropped(previous: AggregateEntry | undefined, committed: AggregateEntry): void {
+  if (previous === undefined || previous.window !== committed.window) return;
+  const window = committed.window as (RememberedCommand | undefined)[];
+  for (let i = windowFrom(previous); i < windowFrom(committed); i++) window[i] = undefined;
 }
 
 function entryWith(
