@@ -21,8 +21,8 @@ export function idTag(commandId: string): number {
  * An entry's window is `[windowFrom, windowTo)` of its `window` array (the whole array when they are
  * absent), and `tags` is beside it index for index. {@link rememberInWindow} appends in place when the
  * slot after the window is free, so an aggregate's entries share their arrays, each seeing its own
- * range: copying the window (up to 32 entries and their tags) for every command made ~300–550 bytes
- * of garbage that outlived its batch and was promoted. A slot is written once and never
+ * range: copying the window (up to 32 entries and their tags) for every command allocated ~300–550
+ * bytes a command, a part of which outlived its batch and was promoted (decision 0007, item 17). A slot is written once and never
  * again: an entry decided on top of another and then dropped (its batch aborted) leaves its slot
  * taken, and the next entry made from the older one copies.
  */
