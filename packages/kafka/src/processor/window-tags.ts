@@ -22,9 +22,9 @@ export function idTag(commandId: string): number {
  * absent), and `tags` is beside it index for index. {@link rememberInWindow} appends in place when the
  * slot after the window is free, so an aggregate's entries share their arrays, each seeing its own
  * range: copying the window (up to 32 entries and their tags) for every command allocated ~300–550
- * bytes a command, a part of which outlived its batch and was promoted (decision 0007, item 17). A slot is written once and never
- * again: an entry decided on top of another and then dropped (its batch aborted) leaves its slot
- * taken, and the next entry made from the older one copies.
+ * bytes a command, a part of which outlived its batch and was promoted (decision 0007, item 17). A
+ * slot is written once and never again: an entry decided on top of another and then dropped (its
+ * batch aborted) leaves its slot taken, and the next entry made from the older one copies.
  */
 const windowFrom = (entry: AggregateEntry): number => entry.windowFrom ?? 0;
 const windowTo = (entry: AggregateEntry): number => entry.windowTo ?? entry.window.length;
@@ -88,7 +88,7 @@ export function rememberInWindow(
   for (let i = from; i < to && !repeated; i++) repeated = sameId(window, tags, i, tag, commandId);
   // The newest `limit - 1` entries stay, and the new one joins them.
   const keptFrom = Math.max(from, to - limit + 1);
-  if (!repeated && next.unsaved !== true && to < window.length && window[to] === undefined) {
+  if (!repeated && to < window.length && window[to] === undefined) {
     (window as RememberedCommand[])[to] = remembered;
     (tags as number[])[to] = tag;
     return entryWith(next, window, tags, keptFrom, to + 1, count);
@@ -100,7 +100,7 @@ export function rememberInWindow(
     start--;
     if (!sameId(window, tags, start, tag, commandId)) kept++;
   }
-  const capacity = Math.max(kept + 1, Math.min(limit + (limit >> 1), 2 * (kept + 1)));
+  const capacity = Math.min(limit + (limit >> 1), 2 * (kept + 1));
   const nextWindow = new Array<RememberedCommand>(capacity);
   const nextTags = new Array<number>(capacity);
   let at = 0;
@@ -130,8 +130,8 @@ function entryWith(
   next: AggregateEntry,
   window: readonly RememberedCommand[],
   tags: readonly number[],
-  windowFrom: number,
-  windowTo: number,
+  from: number,
+  to: number,
   count: number,
 ): AggregateEntry {
   return {
@@ -139,8 +139,8 @@ function entryWith(
     version: next.version,
     window,
     tags,
-    windowFrom,
-    windowTo,
+    windowFrom: from,
+    windowTo: to,
     count,
     unsaved: false,
   };
