@@ -8,11 +8,14 @@
  *
  * Each pass starts from empty state and decides N commands (default 200,000: the windows grow as in a
  * drain); it prints the pass's wall and CPU time per command, GC included, and the GC pauses' share of
- * it (scavenges, then marking). Add `--cpu-prof` to profile it. Not part of `npm run bench`.
+ * it (scavenges, then marking). With `--encode`, each batch's records are also encoded into record
+ * batches by the Kafka client, one per topic partition as its producer does (transactional, no
+ * compression). Add `--cpu-prof` to profile it. Not part of `npm run bench`.
  */
 import { type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import { setImmediate } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { createRecordsBatch, type MessageRecord, type MessageToProduce } from '@platformatic/kafka';
 import { shopCommands, shopDeciders } from '@sluice/orders/domain';
 import { type PartitionState, StateOverlay } from '../packages/kafka/src/processor/aggregate-state.ts';
 import { prepareBatch } from '../packages/kafka/src/processor/batch-write.ts';
@@ -24,7 +27,11 @@ import { topicNames } from '../packages/kafka/src/topics.ts';
 import { Job } from './job.ts';
 
 const { values } = parseArgs({
-  options: { commands: { type: 'string', default: '200000' }, passes: { type: 'string', default: '6' } },
+  options: {
+    commands: { type: 'string', default: '200000' },
+    passes: { type: 'string', default: '6' },
+    encode: { type: 'boolean', default: false },
+  },
 });
 const count = Number(values.commands);
 const passes = Number(values.passes);
@@ -53,7 +60,32 @@ function commandRecords(seed: number): CommandRecord[] {
   });
 }
 
+/**
+ * Record batches as the client's producer makes them for a transactional send: each message copied
+ * into an object of one shape (as its `#send` does), then one batch per partition.
+ */
+function encode(records: readonly MessageToProduce[]): number {
+  const byPartition = new Map<string, MessageRecord[]>();
+  for (const { key: recordKey, value, headers, topic, partition } of records) {
+    const copy = { key: recordKey, value, headers, topic, partition, timestamp: undefined };
+    const message = copy as unknown as MessageRecord;
+    const key = `${topic}:${partition}`;
+    const group = byPartition.get(key);
+    if (group) group.push(message);
+    else byPartition.set(key, [message]);
+  }
+  let bytes = 0;
+  for (const group of byPartition.values())
+    bytes += createRecordsBatch(group, {
+      transactionalId: 'own-work',
+      producerId: 1n,
+      producerEpoch: 0,
+    }).length;
+  return bytes;
+}
+
 let records = 0;
+let encodedBytes = 0;
 /** GC pauses of the running pass, in ms: minor (scavenges) and major (mark-compact). */
 const gc = { minor: 0, major: 0 };
 new PerformanceObserver((list) => {
@@ -95,6 +127,7 @@ for (let pass = 0; pass < passes; pass++) {
     const prepared = prepareBatch(plan, overlay, writeContext);
     if (!prepared) throw new Error('a batch could not be prepared');
     records += prepared.records.length;
+    if (values.encode) encodedBytes += encode(prepared.records as MessageToProduce[]);
     // Written as forecast: the next batch's offsets follow on.
     forecast.learn(plan.events, prepared.offsets);
     overlay.commitInto(states, plan.checkpoints);
@@ -108,4 +141,6 @@ for (let pass = 0; pass < passes; pass++) {
     `pass ${pass}: ${perCommand(ms * 1000)} ns a command (wall), ${perCommand(cpu.user + cpu.system)} ns of CPU, GC ${perCommand(gc.minor * 1000)} + ${perCommand(gc.major * 1000)} ns (minor + major)\n`,
   );
 }
-process.stdout.write(`${records} records built\n`);
+process.stdout.write(
+  `${records} records built${values.encode ? `, ${encodedBytes} bytes of record batches` : ''}\n`,
+);
