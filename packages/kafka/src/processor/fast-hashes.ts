@@ -35,16 +35,37 @@ function first16Bytes(digest: string): string {
   return digest.slice(0, 21) + BASE64URL.charAt(BASE64URL.indexOf(digest.charAt(21)) & 0x30);
 }
 
+/** Views of the scratch buffer from its start, by length, each made once: a view per event was an allocation. */
+const views: Buffer[] = [];
+
+/**
+ * The namespace's bytes followed by the name's UTF-8, in the scratch buffer where they fit. An ASCII name
+ * (aggregate keys and versions are) is copied by a loop: Buffer.byteLength and Buffer#write cost more.
+ */
+function namespaceAnd(name: string): Buffer {
+  const count = name.length;
+  if (NAMESPACE_BYTES + 3 * count > scratch.length)
+    return Buffer.concat([scratch.subarray(0, NAMESPACE_BYTES), Buffer.from(name)]);
+  let i = 0;
+  for (; i < count; i++) {
+    const code = name.charCodeAt(i);
+    if (code > 0x7f) break;
+    scratch[NAMESPACE_BYTES + i] = code;
+  }
+  const end = NAMESPACE_BYTES + (i === count ? count : scratch.write(name, NAMESPACE_BYTES));
+  let view = views[end];
+  if (view === undefined) {
+    view = scratch.subarray(0, end);
+    views[end] = view;
+  }
+  return view;
+}
+
 /** node:crypto implementations, several times faster on the processor's hot path. */
 export const nodeHashes: BatchHashes = {
   payload: (type, data) => first16Bytes(hash('sha256', canonicalJson([type, data]), 'base64url')),
   eventId(name) {
-    const end = NAMESPACE_BYTES + Buffer.byteLength(name);
-    const input =
-      end <= scratch.length
-        ? scratch.subarray(0, NAMESPACE_BYTES + scratch.write(name, NAMESPACE_BYTES))
-        : Buffer.concat([scratch.subarray(0, NAMESPACE_BYTES), Buffer.from(name)]);
-    const hex = hash('sha1', input, 'hex');
+    const hex = hash('sha1', namespaceAnd(name), 'hex');
     // Version 5 in the high nibble of byte 6, variant 10 in the high bits of byte 8. Built in one string
     // from the digest's character codes: slices and a template made ten strings for every event.
     const c = (i: number) => hex.charCodeAt(i);
