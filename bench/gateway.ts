@@ -1,9 +1,10 @@
 /**
  * `commandsPerSec`: the job end to end through the gateway client (sent, processed by a processor in
  * a process of its own, result received), many commands in flight; then, once the projection has read
- * past the burst's events, `visibilityLatencyMs`: at a fixed rate, from each command's scheduled send time until its event is readable in the users
- * projection (PostgreSQL, projector in this process): the projection's stored offsets pass the
- * command's position token, seen through the store's change notifications.
+ * past the burst's events, `visibilityLatencyMs`: at a fixed rate, from each command's scheduled send
+ * time until its event is readable in the users projection (PostgreSQL, projector in this process):
+ * the projection's stored offsets pass the command's position token, seen through the store's change
+ * notifications.
  */
 import { randomBytes } from 'node:crypto';
 import { decodePositionToken, isSatisfiedBy, mergePositionTokens, type PositionToken } from '@sluice/core';
