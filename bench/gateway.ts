@@ -7,6 +7,7 @@
  * notifications.
  */
 import { randomBytes } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { decodePositionToken, isSatisfiedBy, mergePositionTokens, type PositionToken } from '@sluice/core';
 import { CommandGateway } from '@sluice/kafka';
 import { shopCommands } from '@sluice/orders/domain';
@@ -17,6 +18,7 @@ import { startProcessorProcess } from '../packages/kafka/src/testing/processor-p
 import { sleep } from './clock.ts';
 import { type BenchContext, benchDeployment, percentiles } from './deployment.ts';
 import { Job, type JobCommand } from './job.ts';
+import { machineCpu, machineCpuSince } from './machine-cpu.ts';
 import { checkDeployment } from './readback.ts';
 
 const asCommand = (command: JobCommand) => ({
@@ -157,6 +159,12 @@ export async function gatewayScenario(context: BenchContext) {
     log(`gateway: visibility of ${timed.length} commands at ${rate}/s`);
     const start = performance.now() + 50;
     const sends: Promise<unknown>[] = [];
+    // Where a slow command's time went: the machine's load, this process's event loop (gateway,
+    // projector and store share it), and the processor's batches (its child prints each one).
+    const machineBefore = machineCpu();
+    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    loopDelay.enable();
+    const batchesBefore = processor.lines.length;
     for (const [i, command] of timed.entries()) {
       const scheduled = start + (i * 1000) / rate;
       await sleep(scheduled - performance.now());
@@ -178,6 +186,14 @@ export async function gatewayScenario(context: BenchContext) {
       );
     }
     await Promise.all(sends);
+    loopDelay.disable();
+    const { machineBusy } = machineCpuSince(machineBefore, timed.length);
+    const batchMs = percentiles(
+      processor.lines
+        .slice(batchesBefore)
+        .filter((line) => line.event === 'batch')
+        .map((line) => Number(line.durationMs)),
+    );
     for (let waited = 0; waiting.length > 0 && waited < 30_000; waited += 100) await sleep(100);
     await stopWatching();
     if (waiting.length > 0) throw new Error(`${waiting.length} commands never became visible`);
@@ -203,6 +219,9 @@ export async function gatewayScenario(context: BenchContext) {
           timed: latencies.length,
           ...visibilityLatencyMs,
           afterCatchUpMs: Math.round(caughtUp),
+          machineBusy,
+          benchEventLoopDelayMs: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
+          processorBatchMs: batchMs,
         },
         resultLatencyMs: percentiles(answered),
       },

@@ -13,6 +13,7 @@ import { Consumer, FetchIsolationLevels, type Message } from '@platformatic/kafk
 import {
   createAdmin,
   DEFAULT_FETCH_MAX_BYTES,
+  DEFAULT_LINGER_MS,
   ensureTopics,
   type FetchedRecord,
   type OutgoingRecord,
@@ -21,6 +22,7 @@ import {
   tpKey,
 } from '@sluice/kafka';
 import { CHECKPOINT_KEY } from '../packages/kafka/src/processor/aggregate-state.ts';
+import { fetchWaitOf } from '../packages/kafka/src/processor/processor-options.ts';
 import { aggregateOfWindowKey } from '../packages/kafka/src/processor/window-records.ts';
 import { type BenchContext, type BenchDeployment, deleteTopics } from './deployment.ts';
 import { machineCpu, machineCpuSince } from './machine-cpu.ts';
@@ -165,6 +167,7 @@ export async function nullProcessor(
 ) {
   const out = await outputTopics(context, `null-${run}`);
   const groupId = `${deployment.prefix}null-processor-${run}`;
+  const fetchWait = fetchWaitOf(DEFAULT_LINGER_MS);
   const consumer = new Consumer({
     clientId: `${deployment.prefix}null`,
     bootstrapBrokers: [...context.brokers],
@@ -172,8 +175,9 @@ export async function nullProcessor(
     groupProtocol: 'classic',
     autocommit: false,
     isolationLevel: FetchIsolationLevels.READ_COMMITTED,
-    maxWaitTime: 100,
-    // Fetches bounded as the processor's are (`GroupConsumer`).
+    // Fetches that wait for a batch and are bounded as the processor's are.
+    maxWaitTime: fetchWait.maxWaitMs,
+    minBytes: fetchWait.minBytes,
     maxBytes: DEFAULT_FETCH_MAX_BYTES,
     maxBytesPerPartition: DEFAULT_FETCH_MAX_BYTES,
     deserializers: { key: passBuffer, value: passBuffer, headerKey: passBuffer, headerValue: passBuffer },
@@ -209,13 +213,13 @@ export async function nullProcessor(
     let lastAt = 0;
     let transactions = 0;
     while (done < total) {
-      if (buffer.length < batch) {
-        // Linger as the processor does: 2 ms for a fuller batch once something is there.
+      if (buffer.length === 0) {
+        // As the processor does, take what the fetch brought: the broker waited for a batch.
         await new Promise<void>((resolve) => {
           wake = resolve;
-          setTimeout(resolve, buffer.length > 0 ? 2 : 1_000);
+          setTimeout(resolve, 1_000);
         });
-        if (buffer.length === 0) continue;
+        continue;
       }
       const records = buffer.splice(0, batch);
       if (stream.isPaused() && buffer.length < 5_000) stream.resume();

@@ -40,6 +40,8 @@ export interface GroupConsumerOptions {
   readonly rebalanceTimeoutMs?: number;
   /** Longest a fetch waits for data on the broker (ms). Default 100. */
   readonly maxWaitMs?: number;
+  /** Bytes a fetch waits for on the broker, at most `maxWaitMs`. Default 1: it answers with the first. */
+  readonly minBytes?: number;
   /** Records buffered before the stream is paused. Default 10,000. */
   readonly bufferRecords?: number;
   /**
@@ -98,6 +100,7 @@ export class GroupConsumer {
       autocommit: false,
       isolationLevel: FetchIsolationLevels.READ_COMMITTED,
       maxWaitTime: options.maxWaitMs ?? 100,
+      minBytes: options.minBytes ?? 1,
       maxBytes: options.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES,
       maxBytesPerPartition: options.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES,
       deserializers: {
@@ -132,8 +135,12 @@ export class GroupConsumer {
     }
   }
 
-  /** The next records of the current assignment, or the news of a new assignment. */
-  async next(options: { maxRecords: number; lingerMs: number }): Promise<ConsumerEvent> {
+  /**
+   * The next records of the current assignment, or the news of a new assignment. With `lingerMs`, once
+   * a record is there it waits that long for up to `maxRecords` (the processor leaves the wait to the
+   * broker: `minBytes`).
+   */
+  async next(options: { maxRecords: number; lingerMs?: number }): Promise<ConsumerEvent> {
     for (;;) {
       if (this.#streamFailure !== undefined) {
         const failure = this.#streamFailure;
@@ -148,7 +155,7 @@ export class GroupConsumer {
       }
       if (this.#buffer.length > 0) {
         // Linger: a fuller batch makes one transaction carry more commands.
-        const until = performance.now() + options.lingerMs;
+        const until = performance.now() + (options.lingerMs ?? 0);
         while (
           this.#buffer.length < options.maxRecords &&
           !this.#pending &&

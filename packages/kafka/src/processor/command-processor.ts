@@ -24,6 +24,7 @@ import {
   DEFAULT_LINGER_MS,
   DEFAULT_MAX_BATCH,
   decideContextOf,
+  fetchWaitOf,
   type ProcessorLogger,
   partitionBatchBytes,
   silentLogger,
@@ -79,6 +80,7 @@ export class CommandProcessor {
       groupId: options.groupId ?? `${options.topicPrefix ?? ''}sluice-processor`,
       topics: [this.#topics.commands],
       bufferRecords: 2 * (options.maxBatch ?? DEFAULT_MAX_BATCH),
+      ...fetchWaitOf(options.lingerMs ?? DEFAULT_LINGER_MS),
       ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs }),
     });
     this.#reader = new PartitionReader({ connection: options.connection });
@@ -133,7 +135,6 @@ export class CommandProcessor {
       try {
         event = await this.#consumer.next({
           maxRecords: this.#options.maxBatch ?? DEFAULT_MAX_BATCH,
-          lingerMs: this.#options.lingerMs ?? DEFAULT_LINGER_MS,
         });
       } catch (error) {
         if (this.#stopping) return;

@@ -34,9 +34,12 @@ export interface CommandProcessorOptions {
    */
   readonly maxBatch?: number;
   /**
-   * How long to wait for a fuller batch once a command is there (ms). Default 20: the wait overlaps
-   * the commit of the batch before it, so under light load it halves the transactions at little
-   * latency (figures in docs/decisions/0007-processor-throughput.md, item 7).
+   * How long to wait for a fuller batch (ms). Default 20: the wait overlaps the commit of the batch
+   * before it, so under light load it halves the transactions at little latency. The broker waits,
+   * not the processor: a fetch asks for a batch's worth of bytes and at most this long, so a command
+   * waits for the fetch in progress (10 ms on average) and the processor sends one fetch per batch,
+   * not one per command or two (figures in docs/decisions/0007-processor-throughput.md, items 7
+   * and 19). With 0, a fetch answers with the first command and the batch is what it brought.
    */
   readonly lingerMs?: number;
   readonly dedupWindow?: number;
@@ -47,6 +50,15 @@ export interface CommandProcessorOptions {
 
 /** The default wait for a fuller batch (ms); see {@link CommandProcessorOptions.lingerMs}. */
 export const DEFAULT_LINGER_MS = 20;
+
+/**
+ * How the processor's fetches wait for a batch (see {@link CommandProcessorOptions.lingerMs}): for
+ * `minBytes` (a full batch of the #15 job's commands, ~170 bytes each, is ~170 KB) or `maxWaitMs`,
+ * whichever comes first; without a linger, for the first command or 100 ms.
+ */
+export function fetchWaitOf(lingerMs: number): { maxWaitMs: number; minBytes: number } {
+  return lingerMs > 0 ? { maxWaitMs: lingerMs, minBytes: 256 * 1024 } : { maxWaitMs: 100, minBytes: 1 };
+}
 
 /** The default most commands per transaction. */
 export const DEFAULT_MAX_BATCH = 1_000;

@@ -77,8 +77,17 @@ const processor = new CommandProcessor({
     warn: (details, message) => emit('warn', { message, ...details }),
     error: (details, message) => emit('error', { message, ...details }),
   },
-  onBatch: (stats) => emit('batch', { commands: stats.commands, events: stats.events }),
+  onBatch: (stats) =>
+    emit('batch', {
+      commands: stats.commands,
+      events: stats.events,
+      at: Date.now(),
+      durationMs: round(stats.durationMs),
+      stages: Object.fromEntries(Object.entries(stats.stages).map(([stage, ms]) => [stage, round(ms)])),
+    }),
 });
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
 
 function optional<K extends string>(key: K, value: number | undefined): { [P in K]?: number } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: number };
