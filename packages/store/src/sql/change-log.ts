@@ -15,6 +15,13 @@ interface ChangeRow {
 }
 
 /**
+ * The version last seen active, by schema and projection: only a hint that lets the append check the
+ * active version in its INSERT (one round trip) instead of a SELECT before it. Wrong, it costs that
+ * round trip; the INSERT checks either way.
+ */
+const activeHints = new Map<string, number>();
+
+/**
  * Appends folded changes unless another version of the projection is the active one (or, with
  * `onlyIfActive`, none is): a rebuild does not flood the log, nor send it rows it would drop. The
  * active version is read under the projection writers' lock, which activation takes too, and which
@@ -30,20 +37,31 @@ export async function appendChangesSql(
 ): Promise<number> {
   if (changes.length === 0) return 0;
   await lockProjectionWriters(db, schema, projection);
-  const { rows } = await sql<{ active_version: number | null }>`SELECT active_version
-    FROM ${sql.table(`${schema}.projections`)} WHERE projection = ${projection}`.execute(db);
-  const active = rows[0]?.active_version ?? null;
-  if (active === null ? options.onlyIfActive : active !== version) return 0;
+  const projections = sql.table(`${schema}.projections`);
+  const hint = `${schema}.${projection}`;
+  if (activeHints.get(hint) !== version) {
+    const { rows } = await sql<{ active_version: number | null }>`SELECT active_version
+      FROM ${projections} WHERE projection = ${projection}`.execute(db);
+    const active = rows[0]?.active_version ?? null;
+    if (active === null) activeHints.delete(hint);
+    else activeHints.set(hint, active);
+    if (active === null ? options.onlyIfActive : active !== version) return 0;
+  }
   const folded = foldByKey(changes);
   // One JSON document for the batch: a single native stringify instead of three escaped arrays.
   const entries = toJson(folded.map((c) => ({ key: c.key, op: c.op, row: c.row })));
+  // The check again, in the statement: the hint may be stale (the SELECT above, if any, is not).
   const result =
     await sql`INSERT INTO ${sql.table(`${schema}.change_log`)} (projection, version, key, op, row)
     SELECT ${projection}, ${version}, u.key, u.op, u.row
     FROM ROWS FROM (jsonb_to_recordset(${entries}::jsonb) AS (key text, op text, row jsonb))
       WITH ORDINALITY AS u(key, op, row, ord)
+    WHERE COALESCE((SELECT active_version FROM ${projections} WHERE projection = ${projection}) = ${version},
+      ${!options.onlyIfActive})
     ORDER BY u.ord`.execute(db);
-  return Number(result.numAffectedRows ?? 0n);
+  const written = Number(result.numAffectedRows ?? 0n);
+  if (written === 0) activeHints.delete(hint);
+  return written;
 }
 
 /** Appends the `reset` a version switch emits. */

@@ -13,6 +13,9 @@ interface OffsetRow {
   next_offset: unknown;
 }
 
+/** The writers locks each open transaction holds (until it ends): a batch takes one once, not twice. */
+const writersLocks = new WeakMap<SqlExecutor, Set<string>>();
+
 /**
  * Serialises a projection's change-log writers and its activation, so change-log positions commit in
  * order and the two always take locks in the same order (this lock first, then offset rows).
@@ -22,9 +25,14 @@ export async function lockProjectionWriters(
   schema: string,
   projection: string,
 ): Promise<void> {
+  const lock = `${schema}.${projection}`;
+  const held = db.isTransaction ? writersLocks.get(db) : undefined;
+  if (held?.has(lock)) return;
   await sql`SELECT pg_advisory_xact_lock(hashtext(${`${schema}.writers`}), hashtext(${projection}))`.execute(
     db,
   );
+  // Outside a transaction the lock ended with its statement; the store uses no savepoints.
+  if (db.isTransaction) writersLocks.set(db, (held ?? new Set()).add(lock));
 }
 
 /** Stored offsets of a version, optionally locked `FOR UPDATE` until the transaction ends. */

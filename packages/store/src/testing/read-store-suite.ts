@@ -236,12 +236,20 @@ export function readStoreSuite(kind: string, fixture: StoreFixture): void {
       await store.activateVersion(p, 1);
       assert.equal(await append(2, 2), 0, 'another version is active');
       assert.equal(await append(1, 3), 1);
+      // Once another version is active, the one just logged is not, with or without onlyIfActive.
+      await store.activateVersion(p, 2);
+      assert.equal(await append(1, 4), 0, 'version 1 was switched off');
+      const change = [upsertChange(itemsTable, { owner: 'a', item: 5 })];
+      assert.equal(await store.transaction((tx) => store.appendChanges(tx, p, 1, change)), 0);
+      assert.equal(await append(2, 6), 1);
       const entries = await store.readChanges(p, 0n, 100);
       assert.deepEqual(
         entries.map((e) => [e.op, e.version, e.key]),
+        // A reader sees the active version's entries (and every reset) only.
         [
           ['reset', 1, ''],
-          ['upsert', 1, '["a",3]'],
+          ['reset', 2, ''],
+          ['upsert', 2, '["a",6]'],
         ],
       );
     });
