@@ -67,6 +67,13 @@ async function visibleOffsets(
   };
 }
 
+/** A result's position token, decoded; a bad one is a bug in the processor. */
+function positionToken(text: string): PositionToken {
+  const decoded = decodePositionToken(text);
+  if (!decoded.ok) throw new Error(`bad position token ${text}`);
+  return decoded.token;
+}
+
 /** Waits until `done()` holds (checked every 10 ms) and returns how long that took; throws past `limitMs`. */
 async function waitFor(done: () => boolean, limitMs: number): Promise<number> {
   const started = performance.now();
@@ -145,13 +152,7 @@ export async function gatewayScenario(context: BenchContext) {
     });
     // Visibility is timed from a steady state: once the projection has read past the burst's events
     // (0.2–0.3 s after its last result on 2 cores), so that no timed command waits behind them.
-    const burstEnd = mergePositionTokens(
-      ...burstPositions.map((text) => {
-        const decoded = decodePositionToken(text);
-        if (!decoded.ok) throw new Error(`bad position token ${text}`);
-        return decoded.token;
-      }),
-    );
+    const burstEnd = mergePositionTokens(...burstPositions.map(positionToken));
     const caughtUp = await waitFor(() => isSatisfiedBy(burstEnd, visible, [topic]), 60_000);
     log(`gateway: the projection caught up with the burst ${caughtUp.toFixed(0)} ms after its last result`);
     const rate = sizes.visibilityRate!;
@@ -178,10 +179,9 @@ export async function gatewayScenario(context: BenchContext) {
           const { position, code } = outcome.result;
           // Only a command that wrote an event has an effect to see; a repeat's was seen long ago.
           if (position === undefined || command.duplicateOf !== undefined || code !== 'OK') return;
-          const decoded = decodePositionToken(position);
-          if (!decoded.ok) throw new Error(`bad position token ${position}`);
-          if (isSatisfiedBy(decoded.token, visible, [topic])) latencies.push(performance.now() - scheduled);
-          else waiting.push({ token: decoded.token, scheduled });
+          const token = positionToken(position);
+          if (isSatisfiedBy(token, visible, [topic])) latencies.push(performance.now() - scheduled);
+          else waiting.push({ token, scheduled });
         }),
       );
     }

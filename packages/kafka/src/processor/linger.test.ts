@@ -15,7 +15,7 @@ import {
 } from '../testing/command-fixture.ts';
 import type { TestDeployment } from '../testing/deployment.ts';
 
-/** Sends ten commands 30 ms apart, one produce request each, and returns the batches they went in. */
+/** Sends ten commands 30 ms apart, one produce request each; returns the batches they all went in. */
 async function trickle(deployment: TestDeployment, lingerMs: number): Promise<number[]> {
   const batches: number[] = [];
   startShopProcessor(deployment, { lingerMs, onBatch: (stats) => batches.push(stats.commands) });
@@ -43,26 +43,21 @@ async function trickle(deployment: TestDeployment, lingerMs: number): Promise<nu
   }
   const { connection, topics } = deployment;
   await waitForResults(connection, topics.commandResults, [commands.at(-1)!.commandId]);
-  return batches;
-}
-
-test('commands that trickle in within the linger share a transaction', async (t) => {
-  const batches = await trickle(await commandSide(t, 2), 3_000);
   assert.equal(
     batches.reduce((sum, n) => sum + n, 0),
     10,
     `batches ${batches}`,
   );
+  return batches;
+}
+
+test('commands that trickle in within the linger share a transaction', async (t) => {
+  const batches = await trickle(await commandSide(t, 2), 3_000);
   // The ten sends take ~0.3 s: all in one fetch's wait, or two when one wait ends among them.
   assert.ok(batches.length <= 2, `ten commands in ${batches.length} batches: ${batches}`);
 });
 
 test('without a linger each fetch is a batch: commands 30 ms apart go one by one', async (t) => {
   const batches = await trickle(await commandSide(t, 2), 0);
-  assert.equal(
-    batches.reduce((sum, n) => sum + n, 0),
-    10,
-    `batches ${batches}`,
-  );
   assert.ok(batches.length >= 5, `ten commands in ${batches.length} batches: ${batches}`);
 });
