@@ -24,6 +24,7 @@ import {
 import { CHECKPOINT_KEY } from '../packages/kafka/src/processor/aggregate-state.ts';
 import { fetchWaitOf } from '../packages/kafka/src/processor/processor-options.ts';
 import { aggregateOfWindowKey } from '../packages/kafka/src/processor/window-records.ts';
+import { brokerCpuSince, brokerDetails, readBrokerCpu } from './broker-cpu.ts';
 import { type BenchContext, type BenchDeployment, deleteTopics } from './deployment.ts';
 import { machineCpu, machineCpuSince } from './machine-cpu.ts';
 import { ResultWatcher } from './result-watcher.ts';
@@ -209,6 +210,7 @@ export async function nullProcessor(
     // This thread's CPU time per command, to set beside the processor's (`threadCpuUsPerCommand`).
     const cpuBefore = process.threadCpuUsage();
     const machineBefore = machineCpu();
+    const brokerBefore = readBrokerCpu(context.brokerPids);
     let firstAt = 0;
     let lastAt = 0;
     let transactions = 0;
@@ -245,6 +247,7 @@ export async function nullProcessor(
     const cpu = process.threadCpuUsage(cpuBefore);
     await watcher.waitForCount(total);
     const machine = machineCpuSince(machineBefore, total);
+    const broker = brokerDetails(brokerCpuSince(brokerBefore, context.brokerPids), total);
     await stream.close();
     const seconds = (watcher.lastAt - watcher.firstAt) / 1000;
     const figures = {
@@ -255,6 +258,7 @@ export async function nullProcessor(
       transactions,
       threadCpuUsPerCommand: Number(((cpu.user + cpu.system) / total).toFixed(1)),
       ...machine,
+      ...broker,
       recordsPerCommand: 4,
       recordBytes: {
         event: (templates.event.value?.length ?? 0) + (templates.event.key?.length ?? 0),
@@ -266,7 +270,10 @@ export async function nullProcessor(
     context.log(
       `null: ${figures.commandsPerSec}/s (${figures.committedPerSec}/s by its own clock), ` +
         `${figures.threadCpuUsPerCommand} µs of CPU per command ` +
-        `(${machine.machineCpuUsPerCommand} µs of the machine's, busy ${machine.machineBusy})`,
+        `(${machine.machineCpuUsPerCommand} µs of the machine's, busy ${machine.machineBusy}` +
+        (broker.brokerJitShare === undefined
+          ? ')'
+          : `; the broker's JIT compilers ${broker.brokerJitShare} of a core)`),
     );
     return figures;
   } finally {

@@ -13,6 +13,7 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { CommandProcessor, DEFAULT_MAX_BATCH, type KafkaConnection, type TopicNames } from '@sluice/kafka';
 import { shopCommands, shopDeciders } from '@sluice/orders/domain';
+import { brokerCpuSince, brokerDetails, readBrokerCpu } from './broker-cpu.ts';
 import { epochNow } from './clock.ts';
 import {
   type BenchContext,
@@ -102,23 +103,55 @@ async function sendAtRate(
   }
 }
 
+/** The broker is warm once its JIT compilers took less than this share of a core over a round. */
+const WARM_JIT_SHARE = 0.05;
+/** Rounds in a row under {@link WARM_JIT_SHARE} that end the warm-up. */
+const QUIET_ROUNDS = 2;
+
 /**
- * Drains a small backlog on a deployment of its own, unmeasured: a freshly started broker's JVM and
- * this process's JIT are cold, and the first figure would otherwise measure their warm-up.
+ * Drains backlogs on a deployment of its own, unmeasured: a freshly started broker's JVM and this
+ * process's JIT are cold, and the first figures would otherwise measure their warm-up. With a broker
+ * of this run's own, rounds go on until its JIT compilers go quiet (`broker-cpu.ts`), at most
+ * `--warmup-rounds` of them; with `--brokers`, one round. On a fresh broker the compilers took half a
+ * core in the first round and still a tenth to a third for a minute or two after, more whenever new
+ * topics or another client's requests came along, so that the warm-up cuts them down for the first
+ * figures without ever silencing them: each drain and null loop reports their share (`brokerJitShare`).
  */
-async function warmUp(context: BenchContext): Promise<void> {
+async function warmUp(context: BenchContext): Promise<Record<string, unknown>[]> {
   const count = context.sizes.warmup!;
-  context.log(`processor: warming up the broker and this process with ${count} commands (not measured)`);
+  context.log(`processor: warming up the broker and this process, ${count} commands a round (not measured)`);
   const deployment = await benchDeployment(context, 'warmup');
   const watcher = new ResultWatcher(deployment.connection, deployment.topics.commandResults);
+  const job = new Job({ partitions: context.partitions, seed: 99 });
+  const rounds: Record<string, unknown>[] = [];
+  let processor: ReturnType<typeof startProcessor> | undefined;
   try {
-    const commands = new Job({ partitions: context.partitions, seed: 99 }).take(count);
-    await preload(deployment, commands);
     await watcher.start();
-    const processor = startProcessor(deployment.connection, deployment.prefix, context);
-    await watcher.waitForCount(commands.length);
-    await processor.stop();
+    // One processor throughout: a restarted one would restore a state that grows with every round.
+    processor = startProcessor(deployment.connection, deployment.prefix, context);
+    let quiet = 0;
+    for (let round = 1; round <= context.sizes.warmupRounds!; round++) {
+      const broker = readBrokerCpu(context.brokerPids);
+      const began = performance.now();
+      await preload(deployment, job.take(count));
+      await watcher.waitForCount(round * count);
+      const use = brokerCpuSince(broker, context.brokerPids);
+      const figures = {
+        commandsPerSec: Math.round(count / ((performance.now() - began) / 1000)),
+        brokerJitShare: use?.jitShare,
+      };
+      rounds.push(figures);
+      context.log(
+        `processor: warm-up round ${round}, ${figures.commandsPerSec} commands/s` +
+          (use ? `; the broker's JIT compilers took ${use.jitShare} of a core` : ''),
+      );
+      if (use === undefined) break;
+      quiet = use.jitShare < WARM_JIT_SHARE ? quiet + 1 : 0;
+      if (quiet === QUIET_ROUNDS) break;
+    }
+    return rounds;
   } finally {
+    await processor?.stop();
     await watcher.stop();
     await deployment.remove();
   }
@@ -146,12 +179,14 @@ async function drain(
   // All of this process's threads: the processor's and the bench's result follower.
   const processBefore = process.cpuUsage();
   const machineBefore = machineCpu();
+  const brokerBefore = readBrokerCpu(context.brokerPids);
   const processor = startProcessor(deployment.connection, deployment.prefix, context);
   await watcher.waitForCount(count);
   const loop = performance.eventLoopUtilization(loopBefore);
   const cpu = process.threadCpuUsage(cpuBefore);
   const processCpu = process.cpuUsage(processBefore);
   const machine = machineCpuSince(machineBefore, count);
+  const broker = brokerDetails(brokerCpuSince(brokerBefore, context.brokerPids), count);
   const { batches } = processor;
   await processor.stop();
   const seconds = (watcher.lastAt - watcher.firstAt) / 1000;
@@ -166,6 +201,7 @@ async function drain(
       threadCpuUsPerCommand: Number(((cpu.user + cpu.system) / count).toFixed(1)),
       processCpuUsPerCommand: Number(((processCpu.user + processCpu.system) / count).toFixed(1)),
       ...machine,
+      ...broker,
       batches: batches.count,
       avgBatch: Math.round(batches.commands / batches.count),
       largestBatch: batches.largest,
@@ -221,7 +257,7 @@ export async function processorScenario(
   const details: Record<string, unknown> = {};
   const laterChecks: CheckReport = {};
   try {
-    if (sizes.warmup) await warmUp(context);
+    if (sizes.warmup) details.warmup = await warmUp(context);
     const job = new Job({ partitions: context.partitions });
     const backlog = job.take(sizes.commands!);
     log(`processor: pre-loading ${backlog.length} commands`);

@@ -32,6 +32,7 @@ const SCENARIOS = ['drain', 'null', 'raw', 'latency', 'gateway', 'rebuild', 'htt
 const SIZES = {
   commands: 200_000,
   warmup: 100_000,
+  'warmup-rounds': 6,
   'latency-commands': 20_000,
   'latency-rate': 1_000,
   'raw-commands': 100_000,
