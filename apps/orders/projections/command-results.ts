@@ -1,5 +1,5 @@
 import type { CommandResult } from '@sluice/core';
-import { COMMAND_RESULT_EVENT, defineProjection } from '@sluice/store';
+import { COMMAND_RESULT_EVENT, defineProjection, recordedAtText } from '@sluice/store';
 
 /** Every command's result, for `GET /api/commands/:id` (answered to its principal only). */
 export const commandResultsProjection = defineProjection({
@@ -32,7 +32,7 @@ export const commandResultsProjection = defineProjection({
         aggregate_type: result.aggregateType ?? null,
         aggregate_id: result.aggregateId ?? null,
         result,
-        recorded_at: new Date(event.metadata.recordedAt ?? 0).toISOString(),
+        recorded_at: recordedAtText(event),
       });
     }
   },

@@ -1,5 +1,5 @@
 import type { OrderItem } from '@sluice/orders/domain';
-import { defineProjection, type ProjectionEvent, SqlTx } from '@sluice/store';
+import { defineProjection, type ProjectionEvent, recordedAtText, SqlTx } from '@sluice/store';
 
 type OrderEventData = { orderId: string; userId: string; items?: readonly OrderItem[]; reason?: string };
 
@@ -47,7 +47,7 @@ export const orderStatusProjection = defineProjection({
       const data = dataOf(event);
       const status = STATUS_OF[event.type];
       if (status === undefined) continue;
-      const at = new Date(event.metadata.recordedAt ?? 0).toISOString();
+      const at = recordedAtText(event);
       if (event.type === 'OrderCreated') {
         const items = data.items ?? [];
         orders.upsert({

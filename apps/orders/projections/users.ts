@@ -1,4 +1,4 @@
-import { defineProjection } from '@sluice/store';
+import { defineProjection, recordedAtText } from '@sluice/store';
 
 /** One row per user profile: its current name. */
 export const usersProjection = defineProjection({
@@ -16,7 +16,7 @@ export const usersProjection = defineProjection({
     await users.load(events.map((e) => ({ user_id: e.metadata.aggregateId })));
     for (const event of events) {
       const { userId, name } = event.data as { userId: string; name: string };
-      const at = new Date(event.metadata.recordedAt ?? 0).toISOString();
+      const at = recordedAtText(event);
       const existing = users.get({ user_id: userId });
       users.upsert({ user_id: userId, name, created_at: existing?.created_at ?? at, updated_at: at });
     }

@@ -83,6 +83,7 @@ export {
   rebuildProjection,
 } from './projector/rebuild.ts';
 export { RebuildCarrier, type RebuildCarrierOptions } from './projector/rebuild-carrier.ts';
+export { recordedAtText } from './projector/recorded-at.ts';
 export { type RetryOptions, type RetryReport, retryProjection } from './projector/retry.ts';
 export { dropRetiredTables, prepareProjectionTables } from './projector/tables.ts';
 export type * from './read-store.ts';
