@@ -219,7 +219,16 @@ test("a batch's CRC32C over its chunks equals the CRC32C of the chunks joined", 
 });
 
 // Records of a response in one buffer are read in place, headers on demand (PATCHES.md); a response
-// in chunks goes through the library's own reader. Both must give the same records.
+// in chunks goes through the library's own reader. Both must give the same records. Header names read
+// as strings are compared with the last ones seen, not decoded again: names come from a small pool
+// too, with some of one length that differ in one byte, and bytes that are not UTF-8.
+const namePool = ['sluice-type', 'sluice-typf', 'sluice-tYpe', 'content-type', 'ab', 'ac', ''].map((name) =>
+  Uint8Array.from(Buffer.from(name)),
+);
+const headerName = fc.oneof(
+  fc.uint8Array({ maxLength: 20 }),
+  fc.constantFrom(...namePool, Uint8Array.of(0xff, 0xfe), Uint8Array.of(0xff, 0xfd)),
+);
 test('records read in place equal those the chunked reader gives, headers as views and as strings', () => {
   const plain = (record: KafkaRecord) => ({
     length: record.length,
@@ -236,7 +245,7 @@ test('records read in place equal those the chunked reader gives, headers as vie
         fc.record({
           key: bytes(40),
           value: bytes(3_000),
-          headers: fc.array(fc.tuple(fc.uint8Array({ maxLength: 20 }), bytes(200)), { maxLength: 9 }),
+          headers: fc.array(fc.tuple(headerName, bytes(200)), { maxLength: 9 }),
           // A delta past 48 bits (either way) the in-place reader hands to the library's.
           timestamp: fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 40n }), fc.bigInt({ min: 0n, max: 2n ** 52n })),
         }),
