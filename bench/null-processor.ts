@@ -207,10 +207,10 @@ export async function nullProcessor(
       coordinatorId: consumer.coordinatorId ?? -1,
     };
     let done = 0;
+    const brokerBefore = readBrokerCpu(context.brokerPids);
     // This thread's CPU time per command, to set beside the processor's (`threadCpuUsPerCommand`).
     const cpuBefore = process.threadCpuUsage();
     const machineBefore = machineCpu();
-    const brokerBefore = readBrokerCpu(context.brokerPids);
     let firstAt = 0;
     let lastAt = 0;
     let transactions = 0;

@@ -172,6 +172,8 @@ async function drain(
   watcher: ResultWatcher,
 ): Promise<DrainFigures> {
   context.log('processor: draining the backlog');
+  // Read first: a few ms of /proc files that neither the start-up time nor this thread's CPU should count.
+  const brokerBefore = readBrokerCpu(context.brokerPids);
   const constructedAt = performance.now();
   // The processor's thread: how busy it was, and its CPU time per command (GC on it included).
   const loopBefore = performance.eventLoopUtilization();
@@ -179,7 +181,6 @@ async function drain(
   // All of this process's threads: the processor's and the bench's result follower.
   const processBefore = process.cpuUsage();
   const machineBefore = machineCpu();
-  const brokerBefore = readBrokerCpu(context.brokerPids);
   const processor = startProcessor(deployment.connection, deployment.prefix, context);
   await watcher.waitForCount(count);
   const loop = performance.eventLoopUtilization(loopBefore);
