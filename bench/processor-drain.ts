@@ -4,9 +4,11 @@
  * processor's construction), then, with the processor restarted and caught up,
  * `latencyAt1kMs` (a fixed rate, latency from each command's scheduled send time to its result). In
  * between, on the same backlog: the null processor and the raw transactional producer (their files).
- * With the null loop, drains and null loops alternate (three drains, each later one on a deployment
- * and backlog of its own, and two null loops), and each figure is the mean of its runs: the broker's
- * speed drifts both ways as it runs, and the ratio compares figures taken around the same moments.
+ * With the null loop, drains and null loops alternate (four drains, each later one on a deployment
+ * and backlog of its own, and three null loops), and each figure is the median of its runs: the
+ * broker's speed drifts both ways as it runs, the ratio compares figures taken around the same
+ * moments, and one run caught by a quiet or a busy broker (a null loop at 65,000 beside one at 40,000)
+ * does not move it.
  * The processor runs in this process with its defaults, exactly as the shop runs it.
  */
 import { once } from 'node:events';
@@ -239,13 +241,18 @@ async function drainAgain(
   }
 }
 
-const mean = (values: readonly number[]) => Math.round(values.reduce((a, b) => a + b, 0) / values.length);
+/** The median of some figures (the mean of the middle two of an even count), rounded. */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return Math.round(sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2);
+}
 
 /** Seeds of the drains after the first, each on a deployment of its own. */
-const LATER_DRAIN_SEEDS = [16, 17];
+const LATER_DRAIN_SEEDS = [16, 17, 18];
 
 /**
- * Drain, then null loop and drain alternately (two null loops, three drains in all, each later drain
+ * Drain, then null loop and drain alternately (three null loops, four drains in all, each later drain
  * on a deployment of its own), raw and latency; checks every deployment.
  */
 export async function processorScenario(
@@ -279,7 +286,7 @@ export async function processorScenario(
     const batch = sizes.batch || DEFAULT_MAX_BATCH;
     if (only.has('null')) {
       // The broker's speed moves by more than the target's margin within minutes, both ways: the null
-      // loop runs between drains, twice, and the figures are the means of all the runs of each.
+      // loop runs between drains, three times, and the figures are the medians of the runs of each.
       const drains = [first];
       const nulls: Awaited<ReturnType<typeof nullProcessor>>[] = [];
       for (const [index, seed] of LATER_DRAIN_SEEDS.entries()) {
@@ -290,9 +297,9 @@ export async function processorScenario(
       }
       details.null = nulls;
       details.laterDrains = drains.slice(1).map((figures) => figures.details);
-      results.drainCommandsPerSec = mean(drains.map((figures) => figures.commandsPerSec));
-      results.drainWithStartupPerSec = mean(drains.map((figures) => figures.withStartupPerSec));
-      results.nullProcessorPerSec = mean(nulls.map((figures) => figures.commandsPerSec));
+      results.drainCommandsPerSec = median(drains.map((figures) => figures.commandsPerSec));
+      results.drainWithStartupPerSec = median(drains.map((figures) => figures.withStartupPerSec));
+      results.nullProcessorPerSec = median(nulls.map((figures) => figures.commandsPerSec));
       results.drainVsNull = Number(
         ((results.drainCommandsPerSec as number) / (results.nullProcessorPerSec as number)).toFixed(3),
       );
