@@ -297,6 +297,7 @@ export async function processorScenario(
       }
       details.null = nulls;
       details.laterDrains = drains.slice(1).map((figures) => figures.details);
+      details.drainsPerSec = drains.map((figures) => figures.commandsPerSec);
       results.drainCommandsPerSec = median(drains.map((figures) => figures.commandsPerSec));
       results.drainWithStartupPerSec = median(drains.map((figures) => figures.withStartupPerSec));
       results.nullProcessorPerSec = median(nulls.map((figures) => figures.commandsPerSec));
