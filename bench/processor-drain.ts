@@ -297,8 +297,9 @@ export async function processorScenario(
       }
       details.null = nulls;
       details.laterDrains = drains.slice(1).map((figures) => figures.details);
-      details.drainsPerSec = drains.map((figures) => figures.commandsPerSec);
-      results.drainCommandsPerSec = median(drains.map((figures) => figures.commandsPerSec));
+      const drainRates = drains.map((figures) => figures.commandsPerSec);
+      details.drainsPerSec = drainRates;
+      results.drainCommandsPerSec = median(drainRates);
       results.drainWithStartupPerSec = median(drains.map((figures) => figures.withStartupPerSec));
       results.nullProcessorPerSec = median(nulls.map((figures) => figures.commandsPerSec));
       results.drainVsNull = Number(
